@@ -174,6 +174,18 @@ export class Reader {
     return this.#pos === this.input.length;
   }
 
+  /** Runs `parse`; on a ParseError rewinds and gives undefined (attoparsec's `optional`). */
+  optional<T>(parse: (r: Reader) => T): T | undefined {
+    const start = this.#pos;
+    try {
+      return parse(this);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      this.#pos = start;
+      return undefined;
+    }
+  }
+
   end(): void {
     if (!this.atEnd()) this.fail(`${this.remaining} unexpected trailing bytes`);
   }
