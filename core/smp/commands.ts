@@ -100,7 +100,7 @@ const COMMAND_TAGS: ReadonlySet<string> = new Set<CommandType>([
   "PRXY",
   "PFWD",
   "RFWD",
-]); // deno-fmt-ignore
+]);
 
 /** `basicAuth`: printable ASCII without whitespace, '@', ':' or '/'. */
 export function isValidBasicAuth(b: Uint8Array): boolean {

@@ -72,7 +72,7 @@ function sampleCommands(): Command[] {
     { type: "PRXY", server: { hosts: ["[::1]"], port: "", keyHash: id(6) }, basicAuth: ascii("secret") },
     { type: "PFWD", version: 17, key: dh, encTransmission: ascii("encrypted") },
     { type: "RFWD", encForward: ascii("forwarded") },
-  ]; // deno-fmt-ignore
+  ];
 }
 
 /** What an older version can express of a NEW request. */

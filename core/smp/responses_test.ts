@@ -50,7 +50,7 @@ const samples: BrokerMsg[] = [
   { type: "OK" },
   { type: "ERR", error: { type: "AUTH" } },
   { type: "PONG" },
-]; // deno-fmt-ignore
+];
 
 Deno.test("every server message round-trips at v18", () => {
   for (const msg of samples) {
@@ -116,7 +116,7 @@ Deno.test("error encodings match the reference text", () => {
     [{ type: "STORE", message: "disk full" }, "STORE disk full"],
     [{ type: "NO_MSG" }, "NO_MSG"],
     [{ type: "LARGE_MSG" }, "LARGE_MSG"],
-  ]; // deno-fmt-ignore
+  ];
   for (const [error, expected] of cases) {
     assert.equal(text(encodeSmpError(error)), expected);
     assert.deepEqual(decode(encodeSmpError(error), readSmpError), { ok: true, value: error });
