@@ -1,0 +1,101 @@
+/**
+ * The SimpleX secret box as a stream (`Crypto.Lazy.sbInit`/`sbEncryptChunk`/`sbDecryptChunk`/`sbAuth`,
+ * xftp.md §2.5): XSalsa20 under `HSalsa20(key, 0^16)`, the first 32 keystream bytes are the
+ * Poly1305 key, and the tag covers the ciphertext. Whole-file encryption and FGET transit use it
+ * with the tag at the end ("tail tag", xftp.md §2.4, §4.1).
+ *
+ * Chunks may be any size: `update` returns exactly as many bytes as it was given.
+ */
+import type { Poly1305 } from "./_poly1305.ts";
+import { openInPlace, sealInPlace, secretBoxInit, TAG_LENGTH } from "./_secretbox.ts";
+import { alignedCopy, type XSalsa20Keystream } from "./_xsalsa20.ts";
+import { constantTimeEqual } from "../encoding/bytes.ts";
+import { type CryptoResult, fail, ok } from "./errors.ts";
+
+/** The Poly1305 tag that ends a stream. */
+export const STREAM_TAG_LENGTH = TAG_LENGTH;
+
+abstract class SecretStream {
+  readonly #keystream: XSalsa20Keystream;
+  readonly #mac: Poly1305;
+  #finished = false;
+
+  /** `key`: 32 bytes (a symmetric key or a raw X25519 secret); `nonce`: 24 bytes. */
+  constructor(key: Uint8Array, nonce: Uint8Array) {
+    [this.#keystream, this.#mac] = secretBoxInit(key, nonce);
+  }
+
+  /** Encrypts or decrypts the next chunk. */
+  abstract update(chunk: Uint8Array): Uint8Array;
+
+  protected xor(chunk: Uint8Array): Uint8Array {
+    this.assertOpen();
+    const out = alignedCopy(chunk, this.#keystream.carried);
+    this.#keystream.xorInPlace(out);
+    return out;
+  }
+
+  protected authenticate(ciphertext: Uint8Array): void {
+    this.#mac.update(ciphertext);
+  }
+
+  protected assertOpen(): void {
+    if (this.#finished) throw new Error("secret stream already finished");
+  }
+
+  /** The Poly1305 tag over all ciphertext so far; ends the stream. */
+  protected tag(): Uint8Array {
+    this.assertOpen();
+    this.#finished = true;
+    this.#keystream.destroy();
+    return this.#mac.digest();
+  }
+}
+
+export class SecretStreamEncryptor extends SecretStream {
+  update(plaintext: Uint8Array): Uint8Array {
+    const ciphertext = this.xor(plaintext);
+    this.authenticate(ciphertext);
+    return ciphertext;
+  }
+
+  /** The 16-byte tag over the whole ciphertext. */
+  final(): Uint8Array {
+    return this.tag();
+  }
+}
+
+export class SecretStreamDecryptor extends SecretStream {
+  /** Returns plaintext that must not be trusted until `verify` succeeds. */
+  update(ciphertext: Uint8Array): Uint8Array {
+    this.assertOpen();
+    this.authenticate(ciphertext);
+    return this.xor(ciphertext);
+  }
+
+  /** Compares the received tag in constant time; a tag of the wrong length is simply wrong. */
+  verify(tag: Uint8Array): boolean {
+    return constantTimeEqual(this.tag(), tag);
+  }
+}
+
+/** `ciphertext ‖ tag(16)` in one call (`Crypto.Lazy.sbEncryptTailTagNoPad`). */
+export function encryptStreamTailTag(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  const out = new Uint8Array(plaintext.length + TAG_LENGTH);
+  const body = out.subarray(0, plaintext.length);
+  body.set(plaintext);
+  out.set(sealInPlace(key, nonce, body), plaintext.length);
+  return out;
+}
+
+/** Checks and strips the trailing tag of `ciphertext ‖ tag(16)` (`Crypto.Lazy.sbDecryptTailTagNoPad`). */
+export function decryptStreamTailTag(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  packet: Uint8Array,
+): CryptoResult<Uint8Array> {
+  if (packet.length < TAG_LENGTH) return fail("DECRYPT");
+  const split = packet.length - TAG_LENGTH;
+  const body = packet.slice(0, split);
+  return openInPlace(key, nonce, body, packet.subarray(split)) ? ok(body) : fail("DECRYPT");
+}
