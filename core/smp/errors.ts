@@ -146,7 +146,10 @@ export function readSmpError(r: Reader): SmpError {
       return { type: "PROXY", error: readProxyError(r) };
     case "BLOCKED":
       r.space();
-      return { type: "BLOCKED", info: parseBlockingInfo(r, utf8Text(r, r.tail())) };
+      return {
+        type: "BLOCKED",
+        info: decodeBlockingInfo(utf8Text(r, r.tail())) ?? r.fail("bad BlockingInfo"),
+      };
     case "STORE":
       r.space();
       return { type: "STORE", message: new TextDecoder().decode(r.tail()) };
@@ -240,25 +243,21 @@ export function encodeBlockingInfo(info: BlockingInfo): string {
   return `reason=${info.reason}${notice}`;
 }
 
-/** Parses `reason=…[,notice=…]`; throws ParseError through `r` on bad input. */
-export function parseBlockingInfo(r: Reader, text: string): BlockingInfo {
+/** Parses `reason=…[,notice=…]`, or undefined when malformed. */
+export function decodeBlockingInfo(text: string): BlockingInfo | undefined {
   const m = /^reason=(spam|content)(?:,notice=(.*))?$/s.exec(text);
-  if (!m) return r.fail("bad BlockingInfo");
+  if (!m) return undefined;
   const reason = m[1] as BlockingInfo["reason"];
   if (m[2] === undefined) return { reason };
   let notice: unknown;
   try {
     notice = JSON.parse(m[2]);
   } catch {
-    return r.fail("bad BlockingInfo notice");
+    return undefined;
   }
-  const ttl = (notice as { ttl?: unknown } | null)?.ttl;
-  if (
-    typeof notice !== "object" || notice === null ||
-    !(ttl === null || ttl === undefined || Number.isInteger(ttl))
-  ) {
-    return r.fail("bad BlockingInfo notice");
-  }
+  if (typeof notice !== "object" || notice === null) return undefined;
+  const ttl = (notice as { ttl?: unknown }).ttl;
+  if (!(ttl === null || ttl === undefined || Number.isInteger(ttl))) return undefined;
   return { reason, notice: { ttl: (ttl as number | undefined) ?? null } };
 }
 

@@ -80,3 +80,15 @@ export function encodeTransmission(
   if (hasServiceAuth(p) && authorization.length > 0) w.maybe(serviceSignature, (w, s) => w.shortBytes(s));
   return w.bytes(toSend).finish();
 }
+
+/** A server → client transmission: empty authorization, then (v<7) the sessionId, corrId, entityId, message. */
+export function encodeServerTransmission(
+  p: TransmissionParams,
+  corrId: Uint8Array,
+  entityId: Uint8Array,
+  message: Uint8Array,
+): Uint8Array {
+  const w = new Writer(message.length + corrId.length + entityId.length + 36).byte(0);
+  if (!impliesSessionId(p)) w.shortBytes(p.sessionId);
+  return w.shortBytes(corrId).shortBytes(entityId).bytes(message).finish();
+}

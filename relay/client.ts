@@ -1,0 +1,81 @@
+/**
+ * One connected client of the relay: its SMP session, its subscriptions, and a bounded queue of
+ * what the relay sends it. A client that stops reading is disconnected rather than allowed to
+ * make the relay buffer without limit.
+ */
+import type { SmpTransport } from "../core/transport/smp_transport.ts";
+import { type BrokerMsg, encodeBrokerMsg } from "../core/smp/responses.ts";
+import { encodeServerTransmission } from "../core/smp/transmission.ts";
+import type { AuthorizationVerifier } from "./authorization.ts";
+
+/** One queue this connection receives from: by subscription (SUB) or by polling (GET). */
+export interface Subscription {
+  readonly mode: "sub" | "get";
+  /** the message sent and not yet acknowledged */
+  delivered?: { readonly msgId: Uint8Array; readonly ts: number };
+}
+
+export interface Outgoing {
+  readonly corrId: Uint8Array;
+  readonly entityId: Uint8Array;
+  readonly msg: BrokerMsg;
+}
+
+const NO_ID = new Uint8Array(0);
+
+export const event = (entityId: Uint8Array, msg: BrokerMsg): Outgoing => ({ corrId: NO_ID, entityId, msg });
+
+/** Unsent batches allowed before a client is considered stuck and disconnected. */
+export const MAX_PENDING_WRITES = 256;
+
+export class RelayClient {
+  readonly subscriptions = new Map<string, Subscription>();
+  readonly notifierSubscriptions = new Set<string>();
+  readonly connectedAt = Date.now();
+  lastActiveAt = Date.now();
+  #pending = 0;
+  #closed = false;
+
+  constructor(
+    readonly id: number,
+    readonly transport: SmpTransport,
+    readonly verifier: AuthorizationVerifier,
+  ) {}
+
+  get version(): number {
+    return this.transport.version;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Encodes for this client's version and queues for sending; never blocks the caller. */
+  send(items: readonly Outgoing[]): Promise<void> {
+    if (this.#closed || items.length === 0) return Promise.resolve();
+    if (this.#pending >= MAX_PENDING_WRITES) {
+      this.close();
+      return Promise.resolve();
+    }
+    const params = this.transport.session;
+    const encoded = items.map((o) =>
+      encodeServerTransmission(params, o.corrId, o.entityId, encodeBrokerMsg(this.version, o.msg))
+    );
+    this.#pending++;
+    return this.transport.write(encoded).then(
+      () => {
+        this.#pending--;
+      },
+      () => {
+        this.#pending--;
+        this.close();
+      },
+    );
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.transport.close().catch(() => {});
+  }
+}

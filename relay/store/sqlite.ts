@@ -1,0 +1,404 @@
+/**
+ * The embedded default store: SQLite through `node:sqlite`, WAL mode. Queues, undelivered
+ * messages and pending notifications live in one database file, so everything a client was
+ * told `OK` about survives a restart and a `kill -9` (the reference keeps messages in memory).
+ *
+ * Nothing is cached in process memory: lookups go by primary or unique key, which keeps an idle
+ * relay small however many queues it holds.
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { decode, encode } from "../../core/encoding/binary.ts";
+import { decodePublicKeyDer, encodePublicKeyDer } from "../../core/crypto/keys.ts";
+import type { AuthPublicKey, QueueLinkData } from "../../core/smp/mod.ts";
+import { decodeBlockingInfo, encodeBlockingInfo } from "../../core/smp/errors.ts";
+import { bytesEqual } from "../../core/encoding/bytes.ts";
+import type {
+  NotifierCredentials,
+  QueueParty,
+  QueueRecord,
+  QueueStatus,
+  RelayStore,
+  StoredMessage,
+  StoredNotification,
+  WriteResult,
+} from "./types.ts";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS queues (
+  recipient_id BLOB PRIMARY KEY,
+  recipient_keys BLOB NOT NULL,
+  rcv_dh_secret BLOB NOT NULL,
+  sender_id BLOB NOT NULL UNIQUE,
+  sender_key BLOB,
+  queue_mode TEXT,
+  link_id BLOB UNIQUE,
+  link_fixed BLOB,
+  link_user BLOB,
+  notifier_id BLOB UNIQUE,
+  notifier_key BLOB,
+  rcv_ntf_dh_secret BLOB,
+  status TEXT NOT NULL DEFAULT 'active',
+  blocked_info TEXT,
+  updated_at INTEGER,
+  msg_count INTEGER NOT NULL DEFAULT 0,
+  can_write INTEGER NOT NULL DEFAULT 1
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  recipient_id BLOB NOT NULL,
+  msg_id BLOB NOT NULL,
+  ts INTEGER NOT NULL,
+  quota INTEGER NOT NULL DEFAULT 0,
+  notification INTEGER NOT NULL DEFAULT 0,
+  body BLOB
+);
+CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (recipient_id, seq);
+CREATE TABLE IF NOT EXISTS notifications (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  notifier_id BLOB NOT NULL,
+  msg_id BLOB NOT NULL,
+  ts INTEGER NOT NULL,
+  nonce BLOB NOT NULL,
+  enc_meta BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notifications_by_notifier ON notifications (notifier_id, seq);
+CREATE INDEX IF NOT EXISTS notifications_by_ts ON notifications (ts);
+`;
+
+type Row = Record<string, unknown>;
+
+function encodeKeys(keys: readonly AuthPublicKey[]): Uint8Array {
+  return encode((w) => w.list(keys, (w, k) => w.shortBytes(encodePublicKeyDer(k))));
+}
+
+function decodeKeys(bytes: Uint8Array): AuthPublicKey[] {
+  const r = decode(bytes, (r) => r.list((r) => decodePublicKeyDer(r.shortBytes()) as AuthPublicKey));
+  if (!r.ok) throw new Error(`corrupt recipient keys in store: ${r.error.message}`);
+  return r.value;
+}
+
+function statusOf(row: Row): QueueStatus {
+  if (row.status === "off") return { type: "off" };
+  if (row.status === "blocked") {
+    return { type: "blocked", info: decodeBlockingInfo(String(row.blocked_info)) ?? { reason: "spam" } };
+  }
+  return { type: "active" };
+}
+
+function queueFromRow(row: Row): QueueRecord {
+  const bytes = (k: string) => row[k] as Uint8Array;
+  const link = row.link_id
+    ? { linkId: bytes("link_id"), data: { fixedData: bytes("link_fixed"), userData: bytes("link_user") } }
+    : undefined;
+  const notifier: NotifierCredentials | undefined = row.notifier_id
+    ? {
+      notifierId: bytes("notifier_id"),
+      notifierKey: decodePublicKeyDer(bytes("notifier_key")) as AuthPublicKey,
+      rcvNtfDhSecret: bytes("rcv_ntf_dh_secret"),
+    }
+    : undefined;
+  return {
+    recipientId: bytes("recipient_id"),
+    recipientKeys: decodeKeys(bytes("recipient_keys")),
+    rcvDhSecret: bytes("rcv_dh_secret"),
+    senderId: bytes("sender_id"),
+    senderKey: row.sender_key ? decodePublicKeyDer(bytes("sender_key")) as AuthPublicKey : undefined,
+    queueMode: (row.queue_mode ?? undefined) as QueueRecord["queueMode"],
+    link,
+    notifier,
+    status: statusOf(row),
+    updatedAt: (row.updated_at ?? undefined) as number | undefined,
+  };
+}
+
+function messageFromRow(row: Row): StoredMessage {
+  return row.quota ? { kind: "quota", msgId: row.msg_id as Uint8Array, ts: row.ts as number } : {
+    kind: "message",
+    msgId: row.msg_id as Uint8Array,
+    ts: row.ts as number,
+    notification: row.notification === 1,
+    body: row.body as Uint8Array,
+  };
+}
+
+const PARTY_COLUMN: Record<QueueParty, string> = {
+  recipient: "recipient_id",
+  sender: "sender_id",
+  notifier: "notifier_id",
+  link: "link_id",
+};
+
+export interface SqliteStoreOptions {
+  /** `FULL` syncs every commit to disk (survives power loss); `NORMAL` survives process crashes */
+  readonly synchronous?: "NORMAL" | "FULL";
+}
+
+export class SqliteRelayStore implements RelayStore {
+  readonly #db: DatabaseSync;
+  readonly #stmt: Map<string, StatementSync> = new Map();
+  #depth = 0;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.#db = new DatabaseSync(path);
+    this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"};`);
+    this.#db.exec("PRAGMA foreign_keys = OFF; PRAGMA cache_size = -2000;");
+    this.#db.exec(SCHEMA);
+  }
+
+  #q(sql: string): StatementSync {
+    let s = this.#stmt.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#stmt.set(sql, s);
+    }
+    return s;
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.#depth > 0) return fn();
+    this.#db.exec("BEGIN IMMEDIATE");
+    this.#depth++;
+    try {
+      const result = fn();
+      this.#db.exec("COMMIT");
+      return result;
+    } catch (e) {
+      this.#db.exec("ROLLBACK");
+      throw e;
+    } finally {
+      this.#depth--;
+    }
+  }
+
+  addQueue(q: QueueRecord): boolean {
+    try {
+      this.#q(
+        `INSERT INTO queues (recipient_id, recipient_keys, rcv_dh_secret, sender_id, sender_key, queue_mode,
+          link_id, link_fixed, link_user, notifier_id, notifier_key, rcv_ntf_dh_secret, status, blocked_info, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        q.recipientId,
+        encodeKeys(q.recipientKeys),
+        q.rcvDhSecret,
+        q.senderId,
+        q.senderKey ? encodePublicKeyDer(q.senderKey) : null,
+        q.queueMode ?? null,
+        q.link?.linkId ?? null,
+        q.link?.data.fixedData ?? null,
+        q.link?.data.userData ?? null,
+        q.notifier?.notifierId ?? null,
+        q.notifier ? encodePublicKeyDer(q.notifier.notifierKey) : null,
+        q.notifier?.rcvNtfDhSecret ?? null,
+        q.status.type,
+        q.status.type === "blocked" ? encodeBlockingInfo(q.status.info) : null,
+        q.updatedAt ?? null,
+      );
+      return true;
+    } catch (e) {
+      if (isUniqueViolation(e) || this.#idInUse(q)) return false;
+      throw e;
+    }
+  }
+
+  /** Sender IDs, link IDs and notifier IDs share one namespace with recipient IDs upstream. */
+  #idInUse(q: QueueRecord): boolean {
+    return [q.recipientId, q.senderId, q.link?.linkId, q.notifier?.notifierId]
+      .some((id) => id !== undefined && this.#anyParty(id));
+  }
+
+  #anyParty(id: Uint8Array): boolean {
+    return (Object.keys(PARTY_COLUMN) as QueueParty[]).some((p) => this.getQueue(p, id) !== undefined);
+  }
+
+  getQueue(party: QueueParty, id: Uint8Array): QueueRecord | undefined {
+    if (id.length === 0) return undefined;
+    const row = this.#q(`SELECT * FROM queues WHERE ${PARTY_COLUMN[party]} = ?`).get(id) as Row | undefined;
+    return row ? queueFromRow(row) : undefined;
+  }
+
+  setSenderKey(recipientId: Uint8Array, key: AuthPublicKey): void {
+    this.#q("UPDATE queues SET sender_key = ? WHERE recipient_id = ?").run(
+      encodePublicKeyDer(key),
+      recipientId,
+    );
+  }
+
+  setRecipientKeys(recipientId: Uint8Array, keys: readonly AuthPublicKey[]): void {
+    this.#q("UPDATE queues SET recipient_keys = ? WHERE recipient_id = ?").run(encodeKeys(keys), recipientId);
+  }
+
+  setLink(recipientId: Uint8Array, linkId: Uint8Array, data: QueueLinkData): boolean {
+    try {
+      this.#q("UPDATE queues SET link_id = ?, link_fixed = ?, link_user = ? WHERE recipient_id = ?")
+        .run(linkId, data.fixedData, data.userData, recipientId);
+      return true;
+    } catch (e) {
+      if (isUniqueViolation(e)) return false;
+      throw e;
+    }
+  }
+
+  deleteLink(recipientId: Uint8Array): void {
+    this.#q("UPDATE queues SET link_id = NULL, link_fixed = NULL, link_user = NULL WHERE recipient_id = ?")
+      .run(recipientId);
+  }
+
+  setNotifier(recipientId: Uint8Array, n: NotifierCredentials): boolean {
+    if (this.#anyParty(n.notifierId)) return false;
+    const old = this.getQueue("recipient", recipientId)?.notifier;
+    if (old) this.#q("DELETE FROM notifications WHERE notifier_id = ?").run(old.notifierId);
+    this.#q(
+      "UPDATE queues SET notifier_id = ?, notifier_key = ?, rcv_ntf_dh_secret = ? WHERE recipient_id = ?",
+    )
+      .run(n.notifierId, encodePublicKeyDer(n.notifierKey), n.rcvNtfDhSecret, recipientId);
+    return true;
+  }
+
+  deleteNotifier(recipientId: Uint8Array): void {
+    const old = this.getQueue("recipient", recipientId)?.notifier;
+    if (old) this.#q("DELETE FROM notifications WHERE notifier_id = ?").run(old.notifierId);
+    this.#q(
+      "UPDATE queues SET notifier_id = NULL, notifier_key = NULL, rcv_ntf_dh_secret = NULL WHERE recipient_id = ?",
+    ).run(recipientId);
+  }
+
+  setStatus(recipientId: Uint8Array, status: QueueStatus): void {
+    const info = status.type === "blocked" ? encodeBlockingInfo(status.info) : null;
+    this.#q("UPDATE queues SET status = ?, blocked_info = ? WHERE recipient_id = ?").run(
+      status.type,
+      info,
+      recipientId,
+    );
+  }
+
+  setUpdatedAt(recipientId: Uint8Array, day: number): void {
+    this.#q("UPDATE queues SET updated_at = ? WHERE recipient_id = ?").run(day, recipientId);
+  }
+
+  deleteQueue(recipientId: Uint8Array): void {
+    const q = this.getQueue("recipient", recipientId);
+    if (!q) return;
+    if (q.notifier) this.#q("DELETE FROM notifications WHERE notifier_id = ?").run(q.notifier.notifierId);
+    this.#q("DELETE FROM messages WHERE recipient_id = ?").run(recipientId);
+    this.#q("DELETE FROM queues WHERE recipient_id = ?").run(recipientId);
+  }
+
+  writeMessage(recipientId: Uint8Array, m: StoredMessage & { kind: "message" }, quota: number): WriteResult {
+    const row = this.#q("SELECT msg_count, can_write FROM queues WHERE recipient_id = ?").get(recipientId) as
+      | { msg_count: number; can_write: number }
+      | undefined;
+    if (!row) throw new Error("writeMessage: no such queue");
+    const empty = row.msg_count === 0;
+    if (!row.can_write && !empty) return { type: "quota" };
+    const canWrite = row.msg_count < quota;
+    this.#q("UPDATE queues SET msg_count = msg_count + 1, can_write = ? WHERE recipient_id = ?")
+      .run(canWrite ? 1 : 0, recipientId);
+    const insert = this.#q(
+      "INSERT INTO messages (recipient_id, msg_id, ts, quota, notification, body) VALUES (?, ?, ?, ?, ?, ?)",
+    );
+    if (!canWrite) {
+      insert.run(recipientId, m.msgId, m.ts, 1, 0, null);
+      return { type: "quota" };
+    }
+    insert.run(recipientId, m.msgId, m.ts, 0, m.notification ? 1 : 0, m.body);
+    return { type: "written", message: m, wasEmpty: empty };
+  }
+
+  peekMessage(recipientId: Uint8Array): StoredMessage | undefined {
+    const row = this.#q("SELECT * FROM messages WHERE recipient_id = ? ORDER BY seq LIMIT 1").get(
+      recipientId,
+    ) as
+      | Row
+      | undefined;
+    return row ? messageFromRow(row) : undefined;
+  }
+
+  deleteHead(recipientId: Uint8Array, msgId: Uint8Array): StoredMessage | undefined {
+    const row = this.#q("SELECT * FROM messages WHERE recipient_id = ? ORDER BY seq LIMIT 1").get(
+      recipientId,
+    ) as
+      | Row
+      | undefined;
+    if (!row || !bytesEqual(row.msg_id as Uint8Array, msgId)) return undefined;
+    this.#deleteMessages(recipientId, [row.seq as number]);
+    return messageFromRow(row);
+  }
+
+  #deleteMessages(recipientId: Uint8Array, seqs: number[]): void {
+    if (seqs.length === 0) return;
+    const del = this.#q("DELETE FROM messages WHERE seq = ?");
+    for (const seq of seqs) del.run(seq);
+    this.#q("UPDATE queues SET msg_count = max(0, msg_count - ?) WHERE recipient_id = ?").run(
+      seqs.length,
+      recipientId,
+    );
+  }
+
+  expireMessages(recipientId: Uint8Array, before: number): number {
+    const rows = this.#q("SELECT seq, ts, quota FROM messages WHERE recipient_id = ? ORDER BY seq").all(
+      recipientId,
+    ) as Row[];
+    const expired: number[] = [];
+    for (const r of rows) {
+      // expiry stops at the first message that is still fresh, and at a QUOTA marker
+      if (r.quota || (r.ts as number) >= before) break;
+      expired.push(r.seq as number);
+    }
+    this.#deleteMessages(recipientId, expired);
+    return expired.length;
+  }
+
+  expireAllMessages(before: number): number {
+    const queues = this.#q("SELECT DISTINCT recipient_id FROM messages WHERE ts < ?").all(before) as Row[];
+    let n = 0;
+    for (const q of queues) n += this.expireMessages(q.recipient_id as Uint8Array, before);
+    return n;
+  }
+
+  addNotification(n: StoredNotification): void {
+    this.#q("INSERT INTO notifications (notifier_id, msg_id, ts, nonce, enc_meta) VALUES (?, ?, ?, ?, ?)")
+      .run(n.notifierId, n.msgId, n.ts, n.nonce, n.encMeta);
+  }
+
+  takeNotifications(notifierId: Uint8Array): StoredNotification[] {
+    const rows = this.#q("SELECT * FROM notifications WHERE notifier_id = ? ORDER BY seq").all(
+      notifierId,
+    ) as Row[];
+    if (rows.length > 0) this.#q("DELETE FROM notifications WHERE notifier_id = ?").run(notifierId);
+    return rows.map((r) => ({
+      notifierId: r.notifier_id as Uint8Array,
+      msgId: r.msg_id as Uint8Array,
+      ts: r.ts as number,
+      nonce: r.nonce as Uint8Array,
+      encMeta: r.enc_meta as Uint8Array,
+    }));
+  }
+
+  expireNotifications(before: number): number {
+    return Number(this.#q("DELETE FROM notifications WHERE ts < ?").run(before).changes);
+  }
+
+  queueSize(recipientId: Uint8Array): number {
+    const row = this.#q("SELECT msg_count FROM queues WHERE recipient_id = ?").get(recipientId) as
+      | { msg_count: number }
+      | undefined;
+    return row?.msg_count ?? 0;
+  }
+
+  queueCount(): number {
+    return (this.#q("SELECT count(*) AS n FROM queues").get() as { n: number }).n;
+  }
+
+  messageCount(): number {
+    return (this.#q("SELECT count(*) AS n FROM messages WHERE quota = 0").get() as { n: number }).n;
+  }
+
+  close(): void {
+    this.#stmt.clear();
+    this.#db.close();
+  }
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return e instanceof Error && /UNIQUE constraint failed/.test(e.message);
+}

@@ -1,0 +1,105 @@
+/**
+ * The relay's state as the protocol sees it (QueueRec in simplexmq's QueueStore, smp.md §5.1),
+ * and the narrow interface every store implements.
+ */
+import type { BlockingInfo } from "../../core/smp/errors.ts";
+import type { AuthPublicKey, QueueLinkData, QueueMode } from "../../core/smp/mod.ts";
+
+export type QueueStatus =
+  | { readonly type: "active" }
+  | { readonly type: "off" }
+  | { readonly type: "blocked"; readonly info: BlockingInfo };
+
+export interface NotifierCredentials {
+  readonly notifierId: Uint8Array;
+  readonly notifierKey: AuthPublicKey;
+  readonly rcvNtfDhSecret: Uint8Array;
+}
+
+export interface QueueRecord {
+  readonly recipientId: Uint8Array;
+  readonly recipientKeys: readonly AuthPublicKey[];
+  /** DH secret with the recipient's key from NEW; the server's own private key is not kept */
+  readonly rcvDhSecret: Uint8Array;
+  readonly senderId: Uint8Array;
+  readonly senderKey?: AuthPublicKey;
+  readonly queueMode?: QueueMode;
+  readonly link?: { readonly linkId: Uint8Array; readonly data: QueueLinkData };
+  readonly notifier?: NotifierCredentials;
+  readonly status: QueueStatus;
+  /** the day (seconds at 00:00 UTC) the queue was last used */
+  readonly updatedAt?: number;
+}
+
+export type StoredMessage =
+  | {
+    readonly kind: "message";
+    readonly msgId: Uint8Array;
+    readonly ts: number;
+    readonly notification: boolean;
+    readonly body: Uint8Array;
+  }
+  /** the marker a recipient gets when its queue filled up */
+  | { readonly kind: "quota"; readonly msgId: Uint8Array; readonly ts: number };
+
+export interface StoredNotification {
+  readonly notifierId: Uint8Array;
+  readonly msgId: Uint8Array;
+  readonly ts: number;
+  readonly nonce: Uint8Array;
+  readonly encMeta: Uint8Array;
+}
+
+export type QueueParty = "recipient" | "sender" | "notifier" | "link";
+
+export type WriteResult =
+  | { readonly type: "written"; readonly message: StoredMessage; readonly wasEmpty: boolean }
+  /** the queue is full: a QUOTA marker was stored (or already waits) and the sender gets ERR QUOTA */
+  | { readonly type: "quota" };
+
+/**
+ * What the relay needs of persistence. Every method is synchronous and runs inside the current
+ * `transaction`, so a block of commands is committed as one unit before any response leaves.
+ */
+export interface RelayStore {
+  transaction<T>(fn: () => T): T;
+
+  /** false when an ID collides with an existing queue */
+  addQueue(q: QueueRecord): boolean;
+  getQueue(party: QueueParty, id: Uint8Array): QueueRecord | undefined;
+  setSenderKey(recipientId: Uint8Array, key: AuthPublicKey): void;
+  setRecipientKeys(recipientId: Uint8Array, keys: readonly AuthPublicKey[]): void;
+  setLink(recipientId: Uint8Array, linkId: Uint8Array, data: QueueLinkData): boolean;
+  deleteLink(recipientId: Uint8Array): void;
+  /** false when the notifier ID collides */
+  setNotifier(recipientId: Uint8Array, notifier: NotifierCredentials): boolean;
+  deleteNotifier(recipientId: Uint8Array): void;
+  setStatus(recipientId: Uint8Array, status: QueueStatus): void;
+  setUpdatedAt(recipientId: Uint8Array, day: number): void;
+  /** deletes the queue, its messages and notifications */
+  deleteQueue(recipientId: Uint8Array): void;
+
+  /** stores a message, or a QUOTA marker when the queue holds `quota` messages (MsgStore `writeMsg`) */
+  writeMessage(
+    recipientId: Uint8Array,
+    message: StoredMessage & { kind: "message" },
+    quota: number,
+  ): WriteResult;
+  peekMessage(recipientId: Uint8Array): StoredMessage | undefined;
+  /** deletes the head when its ID is `msgId` and returns it */
+  deleteHead(recipientId: Uint8Array, msgId: Uint8Array): StoredMessage | undefined;
+  /** removes messages older than `before` from the head, stopping at a newer one; returns how many */
+  expireMessages(recipientId: Uint8Array, before: number): number;
+  /** expiry over all queues */
+  expireAllMessages(before: number): number;
+
+  addNotification(n: StoredNotification): void;
+  takeNotifications(notifierId: Uint8Array): StoredNotification[];
+  expireNotifications(before: number): number;
+
+  /** messages and QUOTA markers waiting in one queue */
+  queueSize(recipientId: Uint8Array): number;
+  queueCount(): number;
+  messageCount(): number;
+  close(): void;
+}
