@@ -38,7 +38,7 @@ export class SmpClientError extends Error {
 
 export class SmpClient {
   readonly #transport: SmpTransport;
-  readonly #pending = new Map<string, { resolve: (m: BrokerMsg) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<string, { resolve: (e: SmpEvent) => void; reject: (e: Error) => void }>();
   readonly #events: SmpEvent[] = [];
   #eventWaiter?: () => void;
   #closed = false;
@@ -67,8 +67,16 @@ export class SmpClient {
   /** Sends commands in as few blocks as possible; one promise per command, in order. */
   requests(requests: readonly SmpRequest[]): Promise<BrokerMsg>[] {
     const encoded = requests.map((r) => this.encode(r));
+    return this.sendEncoded(encoded).map((p) => p.then((e) => e.msg));
+  }
+
+  /**
+   * Sends encoded transmissions (also malformed ones, for tests) and resolves each with the
+   * response that echoes its corrId, entity included.
+   */
+  sendEncoded(encoded: readonly { corrId: Uint8Array; bytes: Uint8Array }[]): Promise<SmpEvent>[] {
     const promises = encoded.map(({ corrId }) =>
-      new Promise<BrokerMsg>((resolve, reject) => {
+      new Promise<SmpEvent>((resolve, reject) => {
         if (this.#closed) return reject(new SmpClientError("connection closed"));
         this.#pending.set(toHex(corrId), { resolve, reject });
       })
@@ -88,11 +96,6 @@ export class SmpClient {
       corrId,
       bytes: encodeTransmission(this.session, toSend, this.#authorize(r.key, corrId, authorized)),
     };
-  }
-
-  /** Writes already-encoded transmissions (tests of malformed input) and waits for `count` responses by corrId. */
-  sendRaw(transmissions: Uint8Array[]): Promise<number[]> {
-    return this.#transport.write(transmissions);
   }
 
   #authorize(key: AuthPrivateKey | undefined, corrId: Uint8Array, authorized: Uint8Array): Uint8Array {
@@ -148,7 +151,7 @@ export class SmpClient {
     const pending = t.value.corrId.length > 0 ? this.#pending.get(toHex(t.value.corrId)) : undefined;
     if (pending) {
       this.#pending.delete(toHex(t.value.corrId));
-      pending.resolve(value);
+      pending.resolve({ entityId: t.value.entityId.slice(), msg: value });
       return;
     }
     this.#events.push({ entityId: t.value.entityId.slice(), msg: value });
