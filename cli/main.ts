@@ -3,10 +3,11 @@
  * application. Only commands that work are registered here.
  */
 import { type Command, UsageError } from "./command.ts";
+import { relayCommand } from "../relay/cli.ts";
 
 export const VERSION = "0.1.0";
 
-export const COMMANDS: readonly Command[] = [];
+export const COMMANDS: readonly Command[] = [relayCommand];
 
 export interface Output {
   out(text: string): void;

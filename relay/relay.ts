@@ -189,7 +189,10 @@ export class Relay {
         await this.#processBlock(client, block.transmissions);
       }
     } catch (e) {
-      if (!(e instanceof HandshakeFailure || isDisconnect(e))) throw e;
+      // one connection's failure must not reach the others: report the unexpected, never rethrow
+      if (!(e instanceof HandshakeFailure || isDisconnect(e))) {
+        console.error(`relay: connection closed after an internal error: ${(e as Error)?.message ?? e}`);
+      }
     } finally {
       if (client) this.#disconnect(client);
       await conn.close().catch(() => {});

@@ -139,6 +139,8 @@ export class SqliteRelayStore implements RelayStore {
   #depth = 0;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
+    // queue records hold DH secrets: the file is the operator's alone from the moment it exists
+    if (path !== ":memory:") Deno.writeFileSync(path, new Uint8Array(), { append: true, mode: 0o600 });
     this.#db = new DatabaseSync(path);
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"};`);
     this.#db.exec("PRAGMA foreign_keys = OFF; PRAGMA cache_size = -2000;");

@@ -263,7 +263,7 @@ Deno.test("messages sent before the ACK keep coming one at a time, in order", as
     const q = await createQueue(rcv);
     const rk = q.rcvKey.privateKey;
     const received: string[] = [];
-    let next = nextMsg(rcv, q);
+    const next = nextMsg(rcv, q);
     for (let i = 0; i < 50; i++) {
       await Promise.all([s1.request(q.ids.sndId, send(`a${i}`)), s2.request(q.ids.sndId, send(`b${i}`))]);
     }

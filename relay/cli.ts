@@ -1,0 +1,312 @@
+/**
+ * `simplex relay`: the SMP relay's command line, following the reference `smp-server`
+ * (init, start, cert, delete; SMP_SERVER_CFG_PATH / SMP_SERVER_LOG_PATH), plus a quick start
+ * that initializes a default configuration when there is none and serves at once.
+ */
+import { parseArgs } from "node:util";
+import { type Command, UsageError } from "../cli/command.ts";
+import { encodeBase64Url } from "../core/encoding/base64.ts";
+import { randomBytes } from "../core/crypto/keys.ts";
+import { fingerprint, fingerprintB64u } from "../core/x509/fingerprint.ts";
+import { generateIdentity, generateOnlineCertificate } from "../core/x509/identity.ts";
+import {
+  readCertificateFile,
+  readPrivateKeyFile,
+  writeCertificateFile,
+  writeIdentityFiles,
+  writePrivateKeyFile,
+} from "../core/x509/files.ts";
+import { IniError } from "../core/config/ini.ts";
+import {
+  DEFAULT_CONTROL_PORT,
+  DEFAULT_SMP_PORT,
+  INI_FILE,
+  parseRelayConfig,
+  type RelayConfig,
+  relayIniContent,
+  type RelayPaths,
+  relayPaths,
+  validBasicAuth,
+} from "./config.ts";
+import { startRelayServer } from "./server.ts";
+
+export const RELAY_USAGE = `Usage: simplex relay [init|start|cert|delete] [options]
+
+An SMP relay server, compatible with simplexmq 6.5's smp-server.
+
+  simplex relay              start the server; if it has no configuration yet, first create one
+                             with defaults (as init -y) and print the server address
+  simplex relay init         create the configuration, TLS identity and server address
+      -y, --yes                  non-interactive (this command never prompts)
+      --ip IP                    server IP address, used when there is no FQDN (default 127.0.0.1)
+      -n, --fqdn FQDN            server host name: the online certificate's CN and the address host
+      -a, --sign-algorithm ALG   ED25519 (default) or ED448
+      --password PASSWORD        password to create queues (default: a random one)
+      --no-password              allow anyone to create queues
+      --control-port[=PORT]      enable the control port (default ${DEFAULT_CONTROL_PORT}) with random passwords
+      --disable-store-log        keep queues and messages in memory only
+      -s, --daily-stats          write daily statistics (CSV)
+      --port PORTS               ports to serve, comma-separated (default ${DEFAULT_SMP_PORT},443;
+                                 the quick start uses ${DEFAULT_SMP_PORT})
+  simplex relay start        start the server with the existing configuration
+  simplex relay cert         replace the online TLS certificate (the identity stays)
+  simplex relay delete [-y]  delete the configuration and all data
+
+Files: configuration in $SMP_SERVER_CFG_PATH (default /etc/opt/simplex): ${INI_FILE}, ca.key,
+ca.crt, server.key, server.crt, fingerprint; data in $SMP_SERVER_LOG_PATH (default
+/var/opt/simplex): smp-server.db. Keep ca.key offline once the server is set up: it is only
+needed to issue a new online certificate.`;
+
+type Out = (line: string) => void;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+export interface InitOptions {
+  readonly host: string;
+  readonly algorithm: "Ed25519" | "Ed448";
+  readonly password: string | undefined;
+  readonly controlPort?: number;
+  readonly persistence: boolean;
+  readonly logStats: boolean;
+  readonly ports: readonly number[];
+}
+
+/** Creates the configuration and identity; returns the server address. */
+export async function initRelay(paths: RelayPaths, o: InitOptions, out: Out): Promise<string> {
+  const iniPath = `${paths.cfgDir}/${INI_FILE}`;
+  if (await exists(iniPath)) {
+    throw new UsageError(
+      `the server is already initialized (${iniPath} exists); delete it first or use start`,
+    );
+  }
+  await Deno.mkdir(paths.cfgDir, { recursive: true, mode: 0o755 });
+  await Deno.mkdir(paths.logDir, { recursive: true, mode: 0o700 });
+  const identity = generateIdentity({ commonName: o.host, algorithm: o.algorithm });
+  await writeIdentityFiles(paths.cfgDir, identity);
+  const fp = fingerprintB64u(identity.ca.cert);
+  await Deno.writeTextFile(`${paths.cfgDir}/fingerprint`, `${fp}\n`);
+  const control = o.controlPort !== undefined
+    ? { admin: encodeBase64Url(randomBytes(24)), user: encodeBase64Url(randomBytes(24)) }
+    : undefined;
+  const text = relayIniContent({
+    host: o.host,
+    ports: o.ports,
+    persistence: o.persistence,
+    logStats: o.logStats,
+    createPassword: o.password,
+    controlPort: o.controlPort,
+    controlAdminPassword: control?.admin,
+    controlUserPassword: control?.user,
+  });
+  // the file holds the queue-creation and control-port passwords
+  await Deno.writeTextFile(iniPath, text, { mode: 0o600, createNew: true });
+  const address = serverAddress(fp, o.password, o.host, o.ports);
+  out(`Server initialized, configuration: ${iniPath}`);
+  out(`Fingerprint: ${fp}`);
+  out(`Server address: ${address}`);
+  if (control) {
+    out(`Control port ${o.controlPort}: passwords are in ${iniPath} ([AUTH] control_port_*_password)`);
+  }
+  out(`Keep ${paths.cfgDir}/ca.key offline once the server runs; it is only needed by "simplex relay cert".`);
+  return address;
+}
+
+export function serverAddress(
+  fp: string,
+  password: string | undefined,
+  host: string,
+  ports: readonly number[],
+): string {
+  const port = ports.length > 0 && ports[0] !== DEFAULT_SMP_PORT ? `:${ports[0]}` : "";
+  return `smp://${fp}${password ? `:${password}` : ""}@${host}${port}`;
+}
+
+async function loadConfig(paths: RelayPaths): Promise<RelayConfig> {
+  const iniPath = `${paths.cfgDir}/${INI_FILE}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(iniPath);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UsageError(`no configuration at ${iniPath}: run "simplex relay init" first`);
+    }
+    throw e;
+  }
+  return parseRelayConfig(text, paths, iniPath);
+}
+
+async function loadIdentity(paths: RelayPaths) {
+  const ca = await readCertificateFile(`${paths.cfgDir}/ca.crt`);
+  const server = await readCertificateFile(`${paths.cfgDir}/server.crt`);
+  const signKey = await readPrivateKeyFile(`${paths.cfgDir}/server.key`);
+  const fp = fingerprintB64u(ca.der);
+  const stored = (await Deno.readTextFile(`${paths.cfgDir}/fingerprint`).catch(() => "")).trim();
+  if (stored !== fp) {
+    throw new Error(`Stored fingerprint is invalid: ${paths.cfgDir}/fingerprint does not match ca.crt`);
+  }
+  return { fp, identity: { keyHash: fingerprint(ca.der), chain: [server.der, ca.der], signKey } };
+}
+
+/** Starts the server and resolves when it has shut down on SIGINT/SIGTERM. */
+export async function startRelay(paths: RelayPaths, out: Out): Promise<void> {
+  const config = await loadConfig(paths);
+  const { fp, identity } = await loadIdentity(paths);
+  const running = startRelayServer({ config, identity, log: out });
+  out(`Fingerprint: ${fp}`);
+  out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.ports)}`);
+  out(`Listening on port${running.ports.length > 1 ? "s" : ""} ${running.ports.join(", ")}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+  });
+  out("Shutting down...");
+  await running.close();
+  out("Server stopped");
+}
+
+async function rotateCertificate(paths: RelayPaths, out: Out): Promise<void> {
+  const config = await loadConfig(paths);
+  const caKey = await readPrivateKeyFile(`${paths.cfgDir}/ca.key`).catch((e) => {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UsageError(`${paths.cfgDir}/ca.key is needed to issue a certificate`);
+    }
+    throw e;
+  });
+  const ca = await readCertificateFile(`${paths.cfgDir}/ca.crt`);
+  const old = await readCertificateFile(`${paths.cfgDir}/server.crt`);
+  const credential = generateOnlineCertificate(caKey, ca.der, {
+    commonName: old.subject.commonName ?? config.host,
+  });
+  await writePrivateKeyFile(`${paths.cfgDir}/server.key`, credential.key, { overwrite: true });
+  await writeCertificateFile(`${paths.cfgDir}/server.crt`, credential.cert, { overwrite: true });
+  out(`Generated new server credentials; the fingerprint is unchanged: ${fingerprintB64u(ca.der)}`);
+  out("Restart the server to use them.");
+}
+
+async function deleteRelay(paths: RelayPaths, yes: boolean, out: Out): Promise<void> {
+  if (!yes) {
+    throw new UsageError(
+      `this deletes ${paths.cfgDir} and ${paths.logDir} with all queues and messages: add -y to confirm`,
+    );
+  }
+  for (const dir of [paths.cfgDir, paths.logDir]) {
+    await Deno.remove(dir, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+    out(`Deleted ${dir}`);
+  }
+}
+
+function parsePorts(s: string): number[] {
+  return s.split(",").map((p) => {
+    const n = Number(p.trim());
+    if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`bad port "${p}"`);
+    return n;
+  });
+}
+
+function parseInitOptions(args: string[], quickStart: boolean): InitOptions {
+  // --control-port takes an optional value, which parseArgs cannot express
+  let controlPort: number | undefined;
+  const rest = args.filter((a) => {
+    const m = /^--control-port(?:=(\d+))?$/.exec(a);
+    if (!m) return true;
+    controlPort = m[1] ? Number(m[1]) : DEFAULT_CONTROL_PORT;
+    return false;
+  });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      yes: { type: "boolean", short: "y" },
+      ip: { type: "string" },
+      fqdn: { type: "string", short: "n" },
+      "sign-algorithm": { type: "string", short: "a" },
+      password: { type: "string" },
+      "no-password": { type: "boolean" },
+      "disable-store-log": { type: "boolean" },
+      "daily-stats": { type: "boolean", short: "s" },
+      port: { type: "string" },
+    },
+    strict: true,
+  });
+  const alg = (values["sign-algorithm"] ?? "ED25519").toUpperCase();
+  if (alg !== "ED25519" && alg !== "ED448") throw new UsageError(`--sign-algorithm must be ED25519 or ED448`);
+  if (values.password !== undefined && values["no-password"]) {
+    throw new UsageError("--password and --no-password exclude each other");
+  }
+  if (values.password !== undefined && !validBasicAuth(values.password)) {
+    throw new UsageError("the password must be printable ASCII without spaces, '@', ':' or '/'");
+  }
+  return {
+    host: values.fqdn ?? values.ip ?? "127.0.0.1",
+    algorithm: alg === "ED448" ? "Ed448" : "Ed25519",
+    password: values["no-password"] ? undefined : values.password ?? encodeBase64Url(randomBytes(32)),
+    controlPort,
+    persistence: !values["disable-store-log"],
+    logStats: values["daily-stats"] ?? false,
+    ports: values.port ? parsePorts(values.port) : quickStart ? [DEFAULT_SMP_PORT] : [DEFAULT_SMP_PORT, 443],
+  };
+}
+
+export async function runRelayCommand(args: string[], out: Out = console.log): Promise<number> {
+  const paths = relayPaths();
+  const [sub, ...rest] = args;
+  try {
+    switch (sub) {
+      case "init":
+        await initRelay(paths, parseInitOptions(rest, false), out);
+        return 0;
+      case "start":
+        if (rest.length > 0) throw new UsageError(`start takes no arguments`);
+        await startRelay(paths, out);
+        return 0;
+      case "cert":
+        await rotateCertificate(paths, out);
+        return 0;
+      case "delete": {
+        const { values } = parseArgs({
+          args: rest,
+          options: { yes: { type: "boolean", short: "y" } },
+          strict: true,
+        });
+        await deleteRelay(paths, values.yes ?? false, out);
+        return 0;
+      }
+      default: {
+        if (sub !== undefined && !sub.startsWith("-")) throw new UsageError(`unknown relay command '${sub}'`);
+        if (!(await exists(`${paths.cfgDir}/${INI_FILE}`))) {
+          await initRelay(paths, parseInitOptions(args, true), out);
+        } else if (args.length > 0) {
+          throw new UsageError("options are for the first start only: the server is already initialized");
+        }
+        await startRelay(paths, out);
+        return 0;
+      }
+    }
+  } catch (e) {
+    if (e instanceof IniError) {
+      console.error(`simplex relay: ${e.message}`);
+      return 1;
+    }
+    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      throw new UsageError(e.message);
+    }
+    throw e;
+  }
+}
+
+export const relayCommand: Command = {
+  name: "relay",
+  summary: "SMP relay server (smp-server compatible): init, start, cert, delete",
+  usage: RELAY_USAGE,
+  run: (args) => runRelayCommand(args),
+};

@@ -1,0 +1,184 @@
+/**
+ * The relay's configuration: `smp-server.ini` with the reference's sections and keys (smp.md §5.6),
+ * its default locations and environment overrides, and the file `init` writes.
+ */
+import { Ini, IniError } from "../core/config/ini.ts";
+
+export const INI_FILE = "smp-server.ini";
+export const DEFAULT_CFG_DIR = "/etc/opt/simplex";
+export const DEFAULT_LOG_DIR = "/var/opt/simplex";
+export const DEFAULT_SMP_PORT = 5223;
+export const DEFAULT_CONTROL_PORT = 5224;
+
+export interface RelayPaths {
+  readonly cfgDir: string;
+  readonly logDir: string;
+}
+
+/** `SMP_SERVER_CFG_PATH`/`SMP_SERVER_LOG_PATH` override the reference's default directories. */
+export function relayPaths(env: { get(name: string): string | undefined } = Deno.env): RelayPaths {
+  return {
+    cfgDir: env.get("SMP_SERVER_CFG_PATH") ?? DEFAULT_CFG_DIR,
+    logDir: env.get("SMP_SERVER_LOG_PATH") ?? DEFAULT_LOG_DIR,
+  };
+}
+
+export interface RelayConfig extends RelayPaths {
+  /** only used to print the server address */
+  readonly host: string;
+  readonly ports: readonly number[];
+  /** `[STORE_LOG] enable`: off keeps queues and messages in memory only */
+  readonly persistence: boolean;
+  readonly messageTtlDays: number;
+  readonly expireOnStart: boolean;
+  readonly expireOnSend: boolean;
+  readonly notificationTtlHours: number;
+  readonly logStats: boolean;
+  readonly prometheusInterval?: number;
+  readonly newQueues: boolean;
+  readonly createPassword?: string;
+  readonly controlPort?: number;
+  readonly controlAdminPassword?: string;
+  readonly controlUserPassword?: string;
+  readonly dailyBlockQuota: number;
+  readonly logTlsErrors: boolean;
+  readonly inactiveClients?: { readonly ttl: number; readonly checkInterval: number };
+  /** ours: the most simultaneous client connections (0 = unlimited) */
+  readonly maxConnections: number;
+}
+
+const BASIC_AUTH = /^[\x21-\x7e]+$/;
+
+export function validBasicAuth(s: string): boolean {
+  return BASIC_AUTH.test(s) && !/[@:/]/.test(s);
+}
+
+export function parseRelayConfig(text: string, paths: RelayPaths, path = INI_FILE): RelayConfig {
+  const ini = Ini.parse(text, path);
+  const createPassword = ini.string("AUTH", "create_password") || undefined;
+  if (createPassword !== undefined && !validBasicAuth(createPassword)) {
+    throw new IniError(
+      `${path}: [AUTH] create_password must be printable ASCII without spaces, '@', ':' or '/'`,
+    );
+  }
+  const disconnect = ini.bool("INACTIVE_CLIENTS", "disconnect", true);
+  return {
+    ...paths,
+    host: ini.string("TRANSPORT", "host") || "127.0.0.1",
+    ports: ini.ports("TRANSPORT", "port"),
+    persistence: ini.bool("STORE_LOG", "enable", true),
+    messageTtlDays: ini.int("STORE_LOG", "expire_messages_days", 21, 1),
+    expireOnStart: ini.bool("STORE_LOG", "expire_messages_on_start", true),
+    // written as off by init, but on when the key is missing, as upstream reads it
+    expireOnSend: ini.bool("STORE_LOG", "expire_messages_on_send", true),
+    notificationTtlHours: ini.int("STORE_LOG", "expire_ntfs_hours", 24, 1),
+    logStats: ini.bool("STORE_LOG", "log_stats", false),
+    prometheusInterval: ini.int("STORE_LOG", "prometheus_interval", undefined, 1),
+    newQueues: ini.bool("AUTH", "new_queues", true),
+    createPassword,
+    controlPort: ini.int("TRANSPORT", "control_port", undefined, 1, 65535),
+    controlAdminPassword: ini.string("AUTH", "control_port_admin_password") || undefined,
+    controlUserPassword: ini.string("AUTH", "control_port_user_password") || undefined,
+    dailyBlockQuota: ini.int("AUTH", "daily_block_queue_quota", 20, -1),
+    logTlsErrors: ini.bool("TRANSPORT", "log_tls_errors", false),
+    inactiveClients: disconnect
+      ? {
+        ttl: ini.int("INACTIVE_CLIENTS", "ttl", 21600, 1),
+        checkInterval: ini.int("INACTIVE_CLIENTS", "check_interval", 3600, 1),
+      }
+      : undefined,
+    maxConnections: ini.int("TRANSPORT", "max_connections", 10000, 0),
+  };
+}
+
+export interface InitSettings {
+  readonly host: string;
+  readonly ports: readonly number[];
+  readonly persistence: boolean;
+  readonly logStats: boolean;
+  readonly createPassword?: string;
+  readonly controlPort?: number;
+  readonly controlAdminPassword?: string;
+  readonly controlUserPassword?: string;
+}
+
+const off = (enabled: boolean) => (enabled ? "" : "# ");
+
+/** The `smp-server.ini` that `init` writes: every key the relay reads, with its default shown. */
+export function relayIniContent(s: InitSettings): string {
+  const control = s.controlPort !== undefined;
+  return `[INFORMATION]
+# Details shown to the users of this server. If any is set, source_code must be set too.
+# source_code = URI of the source code this server runs
+# usage_conditions =
+# condition_amendments =
+# server_country = ISO-3166 2-letter code
+# operator = entity (organization or person name)
+# operator_country = ISO-3166 2-letter code
+# website =
+# admin_simplex =
+# admin_email =
+# complaints_simplex =
+# complaints_email =
+# hosting = entity (organization or person name)
+# hosting_country = ISO-3166 2-letter code
+hosting_type = virtual
+
+[STORE_LOG]
+# on: queues and undelivered messages are kept in ${"`"}smp-server.db${"`"} in the log directory (SQLite,
+# WAL mode) and survive restarts and crashes. off: everything is lost when the server stops.
+enable = ${s.persistence ? "on" : "off"}
+
+# Queue and message storage. This server keeps both in its embedded SQLite database; a reference
+# smp-server store log found in the log directory is imported on first start.
+store_queues = memory
+store_messages = memory
+restore_messages = ${s.persistence ? "on" : "off"}
+
+# Expiry of undelivered messages and of pending notifications.
+expire_messages_days = 21
+expire_messages_on_start = on
+expire_messages_on_send = off
+expire_ntfs_hours = 24
+
+# Daily statistics in smp-server-stats.daily.log (CSV).
+log_stats = ${s.logStats ? "on" : "off"}
+
+# Prometheus metrics written to smp-server-metrics.txt every N seconds.
+# prometheus_interval = 60
+
+[AUTH]
+# off refuses every new queue (for decommissioning a server).
+new_queues = on
+
+# A password to create queues and to use this server as a proxy; it becomes part of the server
+# address (smp://fingerprint:password@host). Printable ASCII without spaces, '@', ':' or '/'.
+${off(s.createPassword !== undefined)}create_password = ${s.createPassword ?? ""}
+
+${off(control)}control_port_admin_password = ${s.controlAdminPassword ?? ""}
+${off(control)}control_port_user_password = ${s.controlUserPassword ?? ""}
+
+# Queues the control port may block per day (0: no limit, -1: blocking disabled).
+# daily_block_queue_quota = 20
+
+[TRANSPORT]
+# host is only used to print the server address.
+host = ${s.host}
+port = ${s.ports.join(",")}
+log_tls_errors = off
+websockets = off
+${off(control)}control_port = ${s.controlPort ?? DEFAULT_CONTROL_PORT}
+# The most simultaneous client connections (0: no limit).
+# max_connections = 10000
+
+[PROXY]
+# For private message routing this server connects to other relays directly over TCP;
+# SOCKS proxies (and so .onion-only relays) are not supported yet.
+
+[INACTIVE_CLIENTS]
+# Connections without subscriptions that send nothing for ttl seconds are closed.
+disconnect = on
+ttl = 21600
+check_interval = 3600
+`;
+}
