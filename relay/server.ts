@@ -6,8 +6,9 @@ import { listen, type TlsConnection, type TlsListener } from "../core/tls/mod.ts
 import { encodePrivateKeyDer } from "../core/crypto/keys.ts";
 import { Relay, type RelayIdentity } from "./relay.ts";
 import { SqliteRelayStore } from "./store/sqlite.ts";
+import { RelayStats } from "./stats.ts";
 import type { RelayConfig } from "./config.ts";
-import type { ProxyAgent } from "./relay.ts";
+import { RelayProxy } from "./proxy.ts";
 
 /** The protocols a relay port answers: SMP, and http/1.1 which apps use on a shared port 443. */
 export const RELAY_ALPN = ["smp/1", "http/1.1"];
@@ -23,7 +24,6 @@ export interface StartOptions {
   readonly identity: RelayIdentity;
   /** listen address; the reference listens on all interfaces */
   readonly hostname?: string;
-  readonly proxy?: ProxyAgent;
   readonly log?: (line: string) => void;
 }
 
@@ -33,7 +33,10 @@ export function startRelayServer(o: StartOptions): RunningRelay {
   const { config } = o;
   const log = o.log ?? ((line: string) => console.log(line));
   const store = new SqliteRelayStore(config.persistence ? `${config.logDir}/smp-server.db` : ":memory:");
+  const stats = new RelayStats();
+  const proxy = new RelayProxy({ stats });
   const relay = new Relay({
+    stats,
     store,
     identity: o.identity,
     messageTtl: config.messageTtlDays * 86400,
@@ -41,7 +44,7 @@ export function startRelayServer(o: StartOptions): RunningRelay {
     allowNewQueues: config.newQueues,
     createPassword: config.createPassword ? new TextEncoder().encode(config.createPassword) : undefined,
     notificationTtl: config.notificationTtlHours * 3600,
-    proxy: o.proxy,
+    proxy,
   });
   if (config.expireOnStart) relay.expire();
   const timers = [setInterval(() => relay.expire(), 2 * HOUR)];
@@ -95,6 +98,7 @@ export function startRelayServer(o: StartOptions): RunningRelay {
       for (const t of timers) clearInterval(t);
       for (const l of listeners) l.close();
       relay.close();
+      await proxy.close();
       await Promise.allSettled([...serving]);
       store.close();
     },

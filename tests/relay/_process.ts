@@ -21,7 +21,10 @@ export function relayEnv(dir: string): Record<string, string> {
   return { SMP_SERVER_CFG_PATH: `${dir}/etc`, SMP_SERVER_LOG_PATH: `${dir}/var`, NO_COLOR: "1" };
 }
 
-export async function runRelayCli(dir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runRelayCli(
+  dir: string,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", MAIN, "relay", ...args],
     env: relayEnv(dir),

@@ -60,7 +60,9 @@ Deno.test("kill -9 under load loses no message that was answered OK", async () =
         req: { rcvAuthKey: rk.publicKey, rcvDhKey: rdh.publicKey, subMode: "C", queueReqData: { mode: "C" } },
       }, rk.privateKey);
       assert.equal(r.type, "IDS");
-      if (r.type === "IDS") queues.push({ rcvId: r.ids.rcvId, sndId: r.ids.sndId, secret: dh(r.ids.srvDhKey, rdh.privateKey) });
+      if (r.type === "IDS") {
+        queues.push({ rcvId: r.ids.rcvId, sndId: r.ids.sndId, secret: dh(r.ids.srvDhKey, rdh.privateKey) });
+      }
     }
     await rcv.close();
     // several senders keep sending until the relay dies under them
@@ -71,7 +73,11 @@ Deno.test("kill -9 under load loses no message that was answered OK", async () =
         const body = `q${i}-m${n}`;
         let r: BrokerMsg;
         try {
-          r = await s.request(q.sndId, { type: "SEND", notification: false, body: new TextEncoder().encode(body) });
+          r = await s.request(q.sndId, {
+            type: "SEND",
+            notification: false,
+            body: new TextEncoder().encode(body),
+          });
         } catch {
           return; // the connection died with the relay: this message was never confirmed
         }
@@ -109,7 +115,11 @@ Deno.test("kill -9 under load loses no message that was answered OK", async () =
         assert.ok(got.length <= expected.length + 1, `queue ${i}: ${got.length} vs ${expected.length}`);
       }
       // the queues keep working after the crash
-      assert.equal((await c.request(queues[0].sndId, { type: "SEND", notification: false, body: new Uint8Array(1) })).type, "OK");
+      assert.equal(
+        (await c.request(queues[0].sndId, { type: "SEND", notification: false, body: new Uint8Array(1) }))
+          .type,
+        "OK",
+      );
     } finally {
       await c.close();
     }

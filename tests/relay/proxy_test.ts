@@ -1,0 +1,128 @@
+/** Private message routing: a sender reaches a queue on one relay through another relay. */
+import assert from "node:assert/strict";
+import { startRelayServer } from "../../relay/server.ts";
+import { parseRelayConfig } from "../../relay/config.ts";
+import { connectSmp } from "../../core/smp/connect.ts";
+import { ProxiedRelay } from "../../core/smp/proxied.ts";
+import { generateKeyPair, randomBytes } from "../../core/crypto/keys.ts";
+import { generateIdentity } from "../../core/x509/identity.ts";
+import { fingerprint } from "../../core/x509/fingerprint.ts";
+import { createQueue, errType, relayIdentity, text } from "./_harness.ts";
+import { nextMsg } from "./_msg.ts";
+import { freePort, runRelayCli, spawnRelay } from "./_process.ts";
+
+async function relayServer(identity = relayIdentity) {
+  const dir = await Deno.makeTempDir({ prefix: "relay-proxy-" });
+  const config = parseRelayConfig(`[TRANSPORT]\nport = 1\n`, { cfgDir: dir, logDir: dir });
+  const running = startRelayServer({
+    config: { ...config, ports: [0] },
+    identity,
+    hostname: "127.0.0.1",
+    log: () => {},
+  });
+  return {
+    running,
+    address: { keyHash: identity.keyHash, hosts: ["127.0.0.1"], port: running.ports[0] },
+    async close() {
+      await running.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+const otherIdentity = (() => {
+  const id = generateIdentity({ commonName: "127.0.0.1" });
+  return { keyHash: fingerprint(id.ca.cert), chain: [id.server.cert, id.ca.cert], signKey: id.server.key };
+})();
+
+Deno.test("SKEY and SEND through a proxy relay reach the destination queue", async () => {
+  const destination = await relayServer(otherIdentity);
+  const proxy = await relayServer();
+  const rcv = await connectSmp(destination.address);
+  const snd = await connectSmp(proxy.address);
+  try {
+    const q = await createQueue(rcv, { mode: "M" });
+    const relay = await ProxiedRelay.open(snd, destination.address);
+    assert.equal(relay.version, 17, "PKEY caps the version at 17");
+    const sk = generateKeyPair("Ed25519");
+    assert.equal(
+      errType(await relay.request(q.ids.sndId, { type: "SKEY", key: sk.publicKey }, sk.privateKey)),
+      "OK",
+    );
+    assert.equal(
+      errType(
+        await relay.request(
+          q.ids.sndId,
+          { type: "SEND", notification: false, body: text("private") },
+          sk.privateKey,
+        ),
+      ),
+      "OK",
+    );
+    assert.equal((await nextMsg(rcv, q)).text, "private");
+    assert.equal(
+      errType(await relay.request(q.ids.sndId, { type: "SEND", notification: false, body: text("x") })),
+      "AUTH",
+    );
+    assert.equal(
+      errType(await relay.request(q.ids.rcvId, { type: "SUB" }, q.rcvKey.privateKey)),
+      "CMD PROHIBITED",
+    );
+    assert.equal(destination.running.relay.stats.counters.pMsgFwdsRecv, 4);
+    // a second PRXY to the same relay reuses the session
+    const again = await ProxiedRelay.open(snd, destination.address);
+    assert.deepEqual(again.sessionId, relay.sessionId);
+  } finally {
+    await rcv.close();
+    await snd.close();
+    await proxy.close();
+    await destination.close();
+  }
+});
+
+Deno.test("proxy errors: unknown session, unreachable relay, wrong identity", async () => {
+  const proxy = await relayServer();
+  const snd = await connectSmp(proxy.address);
+  try {
+    const pfwd = await snd.request(randomBytes(32), {
+      type: "PFWD",
+      version: 17,
+      key: generateKeyPair("X25519").publicKey,
+      encTransmission: randomBytes(100),
+    });
+    assert.equal(pfwd.type === "ERR" && pfwd.error.type === "PROXY" && pfwd.error.error.type, "NO_SESSION");
+    const unreachable = { keyHash: otherIdentity.keyHash, hosts: ["127.0.0.1"], port: freePort() };
+    await assert.rejects(ProxiedRelay.open(snd, unreachable), /PROXY.*BROKER/);
+    const impostor = { ...proxy.address, keyHash: otherIdentity.keyHash };
+    await assert.rejects(ProxiedRelay.open(snd, impostor), /PROXY/);
+    assert.equal((await snd.request(new Uint8Array(), { type: "PING" })).type, "PONG");
+  } finally {
+    await snd.close();
+    await proxy.close();
+  }
+});
+
+Deno.test("delivery through a proxy to a destination relay running as its own process", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "relay-dest-" });
+  const port = freePort();
+  assert.equal((await runRelayCli(dir, ["init", "-y", "--no-password", "--port", String(port)])).code, 0);
+  const destination = await spawnRelay(dir);
+  const proxy = await relayServer();
+  const rcv = await connectSmp(destination.address);
+  const snd = await connectSmp(proxy.address);
+  try {
+    const q = await createQueue(rcv, { mode: "C" });
+    const relay = await ProxiedRelay.open(snd, destination.address);
+    assert.equal(
+      errType(await relay.request(q.ids.sndId, { type: "SEND", notification: false, body: text("routed") })),
+      "OK",
+    );
+    assert.equal((await nextMsg(rcv, q)).text, "routed");
+  } finally {
+    await rcv.close();
+    await snd.close();
+    await proxy.close();
+    await destination.kill();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
