@@ -1,0 +1,196 @@
+/**
+ * The TLS 1.3 record layer (RFC 8446 §5): splitting the byte stream into records, enforcing the
+ * record size limits, and protecting records with the negotiated AEAD and per-record nonces.
+ */
+import { fail } from "./errors.ts";
+import { type CipherSuite, open, seal, TAG_LENGTH } from "./_cipher_suite.ts";
+import { type TrafficKeys, trafficKeys } from "./_key_schedule.ts";
+
+export const ContentType = {
+  change_cipher_spec: 20,
+  alert: 21,
+  handshake: 22,
+  application_data: 23,
+} as const;
+export type ContentType = (typeof ContentType)[keyof typeof ContentType];
+
+/** 2^14: the largest TLSPlaintext.fragment and TLSInnerPlaintext content (RFC 8446 §5.1, §5.2). */
+export const MAX_PLAINTEXT = 16384;
+/** 2^14 + 256: the largest TLSCiphertext.encrypted_record (RFC 8446 §5.2). */
+export const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
+const HEADER_LENGTH = 5;
+
+export interface TlsRecord {
+  readonly type: number;
+  /** the 5-byte header, which is also the AEAD additional data */
+  readonly header: Uint8Array;
+  readonly fragment: Uint8Array;
+}
+
+function isContentType(t: number): t is ContentType {
+  return t >= 20 && t <= 23;
+}
+
+/** Reassembles records from arbitrary chunks of the byte stream. */
+export class RecordReader {
+  private buffer = new Uint8Array(MAX_CIPHERTEXT + HEADER_LENGTH);
+  private start = 0;
+  private end = 0;
+  private first = true;
+
+  push(chunk: Uint8Array): void {
+    if (this.end + chunk.length > this.buffer.length) {
+      const live = this.end - this.start;
+      const target = this.buffer.length >= live + chunk.length
+        ? this.buffer
+        : new Uint8Array(Math.max(live + chunk.length, this.buffer.length * 2));
+      target.copyWithin(0, this.start, this.end);
+      if (target !== this.buffer) target.set(this.buffer.subarray(this.start, this.end));
+      this.buffer = target;
+      this.start = 0;
+      this.end = live;
+    }
+    this.buffer.set(chunk, this.end);
+    this.end += chunk.length;
+  }
+
+  get buffered(): number {
+    return this.end - this.start;
+  }
+
+  /** The next complete record, or null when more bytes are needed. Throws on a malformed header. */
+  next(): TlsRecord | null {
+    const available = this.end - this.start;
+    if (available === 0) return null;
+    const b = this.buffer;
+    const s = this.start;
+    if (this.first) {
+      // A TLS peer opens with a handshake record (or an alert refusing ours) with a 0x03xx version;
+      // checking from the first byte rejects an HTTP request or garbage without waiting for more.
+      const opening = b[s] === ContentType.handshake || b[s] === ContentType.alert;
+      if (!opening || (available > 1 && b[s + 1] !== 3)) {
+        fail("not_tls", "the peer is not speaking TLS");
+      }
+    }
+    if (available < HEADER_LENGTH) return null;
+    const type = b[s];
+    if (!isContentType(type)) fail("unexpected_message", `unknown record content type ${type}`);
+    if (b[s + 1] !== 3) fail("decode_error", "bad legacy_record_version");
+    const length = (b[s + 3] << 8) | b[s + 4];
+    if (length > MAX_CIPHERTEXT) fail("record_overflow", `record of ${length} bytes`);
+    if (length === 0 && type !== ContentType.application_data) {
+      fail("decode_error", "zero-length record"); // RFC 8446 §5.1
+    }
+    if (available < HEADER_LENGTH + length) return null;
+    this.first = false;
+    // a view: valid until the next push, which is all a protected record needs (it is decrypted
+    // into fresh memory); the engine copies plaintext fragments it keeps
+    const record = b.subarray(s, s + HEADER_LENGTH + length);
+    this.start += HEADER_LENGTH + length;
+    if (this.start === this.end) this.start = this.end = 0;
+    return { type, header: record.subarray(0, HEADER_LENGTH), fragment: record.subarray(HEADER_LENGTH) };
+  }
+}
+
+/** A record header: type, legacy_record_version and length (RFC 8446 §5.1). */
+function writeHeader(out: Uint8Array, type: number, version: number, length: number): void {
+  out[0] = type;
+  out[1] = version >>> 8;
+  out[2] = version;
+  out[3] = length >>> 8;
+  out[4] = length;
+}
+
+/** An unprotected record; `version` is 0x0301 only for the initial ClientHello (RFC 8446 §5.1). */
+export function plaintextRecord(type: ContentType, fragment: Uint8Array, version = 0x0303): Uint8Array {
+  const out = new Uint8Array(HEADER_LENGTH + fragment.length);
+  writeHeader(out, type, version, fragment.length);
+  out.set(fragment, HEADER_LENGTH);
+  return out;
+}
+
+/** Bytes on the wire of a protected record carrying `contentLength` bytes. */
+export function protectedLength(contentLength: number): number {
+  return HEADER_LENGTH + contentLength + 1 + TAG_LENGTH;
+}
+
+/** The one-byte TLSInnerPlaintext.type trailer of each content type. */
+const CONTENT_TYPE_BYTE: Record<number, Uint8Array> = Object.fromEntries(
+  Object.values(ContentType).map((t) => [t, Uint8Array.of(t)]),
+);
+
+/**
+ * One direction's record protection: the AEAD keys of a traffic secret and the 64-bit sequence
+ * number that forms the per-record nonce (RFC 8446 §5.3). A fresh instance per key change resets it.
+ */
+export class RecordProtection {
+  private readonly keys: TrafficKeys;
+  private sequence = 0;
+  private readonly nonce = new Uint8Array(12);
+
+  constructor(readonly suite: CipherSuite, readonly secret: Uint8Array) {
+    this.keys = trafficKeys(secret, suite.keyLength);
+  }
+
+  /** records protected so far under this key, for the AEAD usage limit (RFC 8446 §5.5) */
+  get count(): number {
+    return this.sequence;
+  }
+
+  /** Encrypts TLSInnerPlaintext = content ‖ type (no padding) into a TLSCiphertext record. */
+  protect(type: ContentType, content: Uint8Array): Uint8Array {
+    const out = new Uint8Array(protectedLength(content.length));
+    this.protectInto(type, content, out);
+    return out;
+  }
+
+  /** Like protect, writing the record at the start of `out` (sized with protectedLength). */
+  protectInto(type: ContentType, content: Uint8Array, out: Uint8Array): void {
+    if (content.length > MAX_PLAINTEXT) throw new RangeError("record content over 2^14 bytes");
+    const length = content.length + 1 + TAG_LENGTH;
+    writeHeader(out, ContentType.application_data, 0x0303, length);
+    const header = out.subarray(0, HEADER_LENGTH);
+    const inner = [content, CONTENT_TYPE_BYTE[type]]; // TLSInnerPlaintext without padding
+    seal(
+      this.suite,
+      this.keys.key,
+      this.nextNonce(),
+      header,
+      inner,
+      out.subarray(HEADER_LENGTH, HEADER_LENGTH + length),
+    );
+  }
+
+  /** Decrypts and strips the padding; returns the real content type and content. */
+  unprotect(record: TlsRecord): { type: number; content: Uint8Array } {
+    if (record.type !== ContentType.application_data) {
+      fail("unexpected_message", "unprotected record after keys were established");
+    }
+    const inner = open(this.suite, this.keys.key, this.currentNonce(), record.header, record.fragment);
+    if (inner === null) fail("bad_record_mac", "record authentication failed");
+    this.sequence++; // only a record that opened consumes a sequence number (see skipping early data)
+    let i = inner.length - 1;
+    while (i >= 0 && inner[i] === 0) i--;
+    if (i < 0) fail("unexpected_message", "protected record without a content type");
+    if (i > MAX_PLAINTEXT) fail("record_overflow", "decrypted record over 2^14 bytes");
+    return { type: inner[i], content: inner.subarray(0, i) };
+  }
+
+  private nextNonce(): Uint8Array {
+    const n = this.currentNonce();
+    this.sequence++;
+    return n;
+  }
+
+  /** iv XOR the big-endian sequence number, left-padded to the iv length. */
+  private currentNonce(): Uint8Array {
+    const n = this.nonce;
+    n.set(this.keys.iv);
+    let s = this.sequence;
+    for (let i = 11; i >= 4 && s > 0; i--) {
+      n[i] ^= s & 0xff;
+      s = Math.floor(s / 256);
+    }
+    return n;
+  }
+}

@@ -1,0 +1,342 @@
+/**
+ * A TLS connection over any byte transport: drives the sans-I/O engine with a read pump,
+ * serialises writes, and exposes the ways our callers read: exact lengths (16 KB transport blocks),
+ * Web Streams, and a Node Duplex (so node:http2 can run on top, as XFTP does).
+ */
+import type { Duplex } from "node:stream";
+import { TlsError } from "./errors.ts";
+import type { CipherSuiteName } from "./_cipher_suite.ts";
+import { ClientEngine, type ClientEngineOptions } from "./_client.ts";
+import { toDuplex } from "./_duplex.ts";
+import type { TlsEngine } from "./_engine.ts";
+import { ServerEngine, type ServerEngineOptions } from "./_server.ts";
+
+/** The subset of Deno.Conn a TLS connection needs; any byte stream can provide it. */
+export interface ByteTransport {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+export interface ConnectionOptions {
+  /** Milliseconds for the whole handshake; default 15000. A stalled handshake fails with handshake_timeout. */
+  readonly handshakeTimeout?: number;
+}
+
+const DEFAULT_HANDSHAKE_TIMEOUT = 15_000;
+/** Received plaintext held before the pump stops reading the socket (backpressure). */
+const READ_HIGH_WATER = 1 << 20;
+const READ_BUFFER = 1 << 16;
+
+export class TlsConnection {
+  private readonly queue: Uint8Array[] = [];
+  private queueOffset = 0;
+  private queued = 0;
+  /** bytes a pending readExactly needs */
+  private wanted = 0;
+  private eof = false;
+  private failure: TlsError | undefined;
+  private waiters: (() => void)[] = [];
+  private resumePump: (() => void) | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private transportClosed = false;
+  private closing: Promise<void> | undefined;
+  private streams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } | undefined;
+  private duplexView: Duplex | undefined;
+  private readonly handshakeDone: Promise<void>;
+
+  constructor(
+    private readonly engine: TlsEngine,
+    private readonly transport: ByteTransport,
+    options: ConnectionOptions = {},
+  ) {
+    this.handshakeDone = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => this.fail(new TlsError("handshake_timeout", "the handshake did not complete in time")),
+        options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
+      );
+      this.onHandshakeSettled = (error) => {
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+    });
+    this.handshakeDone.catch(() => {}); // observed through handshake()
+    this.flush().catch(() => {}); // a failed write fails the handshake, reported there
+    this.pump();
+  }
+
+  private onHandshakeSettled: (error?: TlsError) => void = () => {};
+
+  /** Resolves once the handshake completed; rejects with the TlsError that ended it. */
+  handshake(): Promise<void> {
+    return this.handshakeDone;
+  }
+
+  /** The client's Finished verify_data (RFC 8446 §4.4.4): SimpleX's session identifier. */
+  get sessionId(): Uint8Array {
+    if (this.engine.sessionId === undefined) {
+      throw new TlsError("unexpected_message", "handshake not complete");
+    }
+    return this.engine.sessionId;
+  }
+
+  get alpn(): string | undefined {
+    return this.engine.alpn;
+  }
+
+  /** The SNI host name (sent by the client, read by the server). */
+  get sni(): string | undefined {
+    return this.engine.serverName;
+  }
+
+  /** The peer's DER certificate chain, leaf first; empty for a client that presented none. */
+  get peerCertificates(): readonly Uint8Array[] {
+    return this.engine.peerCertificates;
+  }
+
+  get cipherSuite(): CipherSuiteName | undefined {
+    return this.engine.cipherSuite?.name;
+  }
+
+  /** The next chunk of application data, or null at the end of the stream (close_notify or EOF). */
+  async read(): Promise<Uint8Array | null> {
+    await this.waitFor(1);
+    if (this.queued === 0) return null;
+    return this.take(this.queue[0].length - this.queueOffset);
+  }
+
+  /** Exactly n bytes; throws TlsError("connection_closed") if the stream ends first. */
+  async readExactly(n: number): Promise<Uint8Array> {
+    await this.waitFor(n);
+    if (this.queued < n) {
+      throw new TlsError("connection_closed", `stream ended after ${this.queued} of ${n} bytes`);
+    }
+    return this.take(n);
+  }
+
+  /** Sends application data; resolves when it has been written to the transport. */
+  write(data: Uint8Array): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    try {
+      this.engine.write(data);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return this.flush();
+  }
+
+  /** Sends KeyUpdate; `requestPeer` asks the peer to update its sending key too (RFC 8446 §4.6.3). */
+  updateKeys(requestPeer = false): Promise<void> {
+    this.engine.updateKeys(requestPeer);
+    return this.flush();
+  }
+
+  /** Sends close_notify and closes the transport. */
+  close(): Promise<void> {
+    if (this.closing === undefined) {
+      this.engine.close();
+      this.closing = this.flush().catch(() => {}).then(() => this.closeTransport());
+    }
+    return this.closing;
+  }
+
+  get readable(): ReadableStream<Uint8Array> {
+    return this.webStreams().readable;
+  }
+
+  get writable(): WritableStream<Uint8Array> {
+    return this.webStreams().writable;
+  }
+
+  /** A Node Duplex over this connection (one per connection). */
+  get duplex(): Duplex {
+    this.duplexView ??= toDuplex(this);
+    return this.duplexView;
+  }
+
+  private webStreams() {
+    this.streams ??= {
+      readable: new ReadableStream<Uint8Array>({
+        pull: async (controller) => {
+          const chunk = await this.read();
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
+        },
+        cancel: () => this.close(),
+      }),
+      writable: new WritableStream<Uint8Array>({
+        write: (chunk) => this.write(chunk),
+        close: () => this.close(),
+        abort: () => this.close(),
+      }),
+    };
+    return this.streams;
+  }
+
+  private async waitFor(n: number): Promise<void> {
+    // a reader waiting for more than the high-water mark raises it, or the pump would wait for it
+    this.wanted = n;
+    this.resume();
+    while (this.queued < n && !this.eof && !this.failure) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+    this.wanted = 0;
+    if (this.queued < n && this.failure) throw this.failure;
+  }
+
+  private take(n: number): Uint8Array {
+    let out: Uint8Array;
+    const head = this.queue[0];
+    if (head.length - this.queueOffset >= n) {
+      out = head.subarray(this.queueOffset, this.queueOffset + n);
+      this.queueOffset += n;
+      if (this.queueOffset === head.length) {
+        this.queue.shift();
+        this.queueOffset = 0;
+      }
+    } else {
+      out = new Uint8Array(n);
+      let filled = 0;
+      while (filled < n) {
+        const chunk = this.queue[0];
+        const part = Math.min(chunk.length - this.queueOffset, n - filled);
+        out.set(chunk.subarray(this.queueOffset, this.queueOffset + part), filled);
+        filled += part;
+        this.queueOffset += part;
+        if (this.queueOffset === chunk.length) {
+          this.queue.shift();
+          this.queueOffset = 0;
+        }
+      }
+    }
+    this.queued -= n;
+    if (this.queued < READ_HIGH_WATER) this.resume();
+    return out;
+  }
+
+  private resume(): void {
+    const resume = this.resumePump;
+    this.resumePump = undefined;
+    resume?.();
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Writes whatever the engine has queued, in order. */
+  private flush(): Promise<void> {
+    const out = this.engine.takeOutput();
+    if (out === null) return this.writing;
+    this.writing = this.writing.then(() => this.writeAll(out));
+    return this.writing;
+  }
+
+  private async writeAll(bytes: Uint8Array): Promise<void> {
+    if (this.transportClosed) throw this.failure ?? new TlsError("connection_closed", "transport closed");
+    try {
+      for (let offset = 0; offset < bytes.length;) {
+        offset += await this.transport.write(bytes.subarray(offset));
+      }
+    } catch (e) {
+      const error = new TlsError("connection_closed", "transport write failed", undefined, { cause: e });
+      this.fail(error);
+      throw error;
+    }
+  }
+
+  private async pump(): Promise<void> {
+    const buffer = new Uint8Array(READ_BUFFER);
+    const engine = this.engine;
+    while (!this.failure && !this.eof) {
+      while (this.queued >= Math.max(READ_HIGH_WATER, this.wanted) && !this.failure) {
+        await new Promise<void>((resolve) => (this.resumePump = resolve));
+      }
+      let n: number | null;
+      try {
+        n = await this.transport.read(buffer);
+      } catch (e) {
+        n = null;
+        if (!this.transportClosed) {
+          this.fail(new TlsError("connection_closed", "transport read failed", undefined, { cause: e }));
+          return;
+        }
+      }
+      if (n === null) {
+        if (engine.state === "handshaking") {
+          this.fail(new TlsError("connection_closed", "the peer closed during the handshake"));
+        }
+        this.endOfStream();
+        return;
+      }
+      const wasHandshaking = engine.state === "handshaking";
+      try {
+        engine.receive(buffer.subarray(0, n));
+      } catch (e) {
+        this.flush().catch(() => {});
+        this.fail(e instanceof TlsError ? e : engine.abort(e));
+        return;
+      }
+      this.flush().catch(() => {});
+      for (const chunk of engine.takeApplicationData()) {
+        this.queue.push(chunk);
+        this.queued += chunk.length;
+      }
+      if (wasHandshaking && engine.state === "connected") this.onHandshakeSettled();
+      if (engine.peerClosed && engine.state === "handshaking") {
+        this.fail(new TlsError("connection_closed", "the peer sent close_notify during the handshake"));
+      }
+      if (engine.peerClosed) this.endOfStream();
+      this.wake();
+    }
+  }
+
+  private endOfStream(): void {
+    this.eof = true;
+    this.wake();
+  }
+
+  /** Ends the connection with an error: pending readers see it, the transport is closed after any alert. */
+  private fail(error: TlsError): void {
+    if (this.failure) return;
+    this.failure = error;
+    this.engine.abort(error);
+    this.onHandshakeSettled(error);
+    this.flush().catch(() => {}).finally(() => this.closeTransport());
+    this.wake();
+    this.resume();
+  }
+
+  private closeTransport(): void {
+    if (this.transportClosed) return;
+    this.transportClosed = true;
+    try {
+      this.transport.close();
+    } catch {
+      // already closed by the peer or the runtime
+    }
+  }
+}
+
+/** Runs a TLS client over any byte transport and completes the handshake. */
+export async function connectOver(
+  transport: ByteTransport,
+  options: ClientEngineOptions & ConnectionOptions,
+): Promise<TlsConnection> {
+  const connection = new TlsConnection(new ClientEngine(options), transport, options);
+  await connection.handshake();
+  return connection;
+}
+
+/** Runs a TLS server over any byte transport and completes the handshake. */
+export async function acceptOver(
+  transport: ByteTransport,
+  options: ServerEngineOptions & ConnectionOptions,
+): Promise<TlsConnection> {
+  const connection = new TlsConnection(new ServerEngine(options), transport, options);
+  await connection.handshake();
+  return connection;
+}

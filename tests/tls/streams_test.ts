@@ -1,0 +1,120 @@
+/**
+ * The ways callers read and write a connection: exact 16 KB blocks (SMP transport), Web Streams,
+ * and the Node Duplex view carrying node:http2 both ways (XFTP runs HTTP/2 over TLS).
+ */
+import assert from "node:assert/strict";
+import * as http2 from "node:http2";
+import type { Duplex } from "node:stream";
+import { bytesEqual } from "../../core/encoding/bytes.ts";
+import { connect, listen, type TlsConnection } from "../../core/tls/mod.ts";
+import { chain } from "./_fixtures.ts";
+import { pattern } from "./_peers.ts";
+
+const certs = await chain("ED448");
+const BLOCK = 16384;
+
+async function connectedPair(
+  alpn = ["smp/1"],
+): Promise<{ client: TlsConnection; server: TlsConnection; close(): void }> {
+  const listener = listen({
+    port: 0,
+    certificates: [{ chain: certs.chain, privateKey: certs.privateKey }],
+    alpnProtocols: alpn,
+  });
+  const [client, server] = await Promise.all([
+    connect({
+      hostname: "127.0.0.1",
+      port: listener.addr.port,
+      alpnProtocols: alpn,
+      verifyServerChain: () => {},
+    }),
+    listener.accept(),
+  ]);
+  return { client, server: server!, close: () => listener.close() };
+}
+
+Deno.test("readExactly returns whole 16 KB blocks however the records were cut", async () => {
+  const { client, server, close } = await connectedPair();
+  try {
+    const blocks = pattern(BLOCK * 5);
+    // uneven writes: blocks never align with records or writes
+    for (const cut of [1, 7000, 20000, 33000, BLOCK * 5]) {
+      const start = [0, 1, 7000, 20000, 33000][[1, 7000, 20000, 33000, BLOCK * 5].indexOf(cut)];
+      await client.write(blocks.subarray(start, cut));
+    }
+    for (let i = 0; i < 5; i++) {
+      assert.ok(bytesEqual(await server.readExactly(BLOCK), blocks.subarray(i * BLOCK, (i + 1) * BLOCK)));
+    }
+    assert.equal(client.sessionId.length, 32);
+    assert.ok(bytesEqual(client.sessionId, server.sessionId));
+    await client.close();
+    assert.equal(await server.read(), null, "close_notify ends the stream");
+    await assert.rejects(server.readExactly(1), /connection_closed/);
+    await server.close();
+  } finally {
+    close();
+  }
+});
+
+Deno.test("Web Streams: readable and writable carry the data and close_notify", async () => {
+  const { client, server, close } = await connectedPair();
+  try {
+    const writer = client.writable.getWriter();
+    await writer.write(new TextEncoder().encode("via "));
+    await writer.write(new TextEncoder().encode("streams"));
+    await writer.close();
+    const text = await new Response(server.readable).text();
+    assert.equal(text, "via streams");
+    await server.close();
+  } finally {
+    close();
+  }
+});
+
+Deno.test("KeyUpdate on a live connection keeps data flowing both ways", async () => {
+  const { client, server, close } = await connectedPair();
+  try {
+    await client.updateKeys(true);
+    await client.write(new TextEncoder().encode("after"));
+    assert.equal(new TextDecoder().decode(await server.readExactly(5)), "after");
+    await server.write(new TextEncoder().encode("reply"));
+    assert.equal(new TextDecoder().decode(await client.readExactly(5)), "reply");
+    await client.close();
+    await server.close();
+  } finally {
+    close();
+  }
+});
+
+Deno.test("node:http2 runs over the Duplex view: server via 'connection', client via createConnection", async () => {
+  const { client, server, close } = await connectedPair(["xftp/1", "h2"]);
+  const h2server = http2.createServer();
+  h2server.on("stream", (stream, headers) => {
+    let body = 0;
+    stream.on("data", (d: Uint8Array) => (body += d.length));
+    stream.on("end", () => {
+      stream.respond({ ":status": 200 });
+      stream.end(`${headers[":method"]} ${body}`);
+    });
+  });
+  h2server.emit("connection", server.duplex);
+  // node:http2 types want a Socket; any Duplex works at run time
+  const session = http2.connect("http://localhost", {
+    createConnection: () => client.duplex as Duplex as never,
+  });
+  try {
+    const request = session.request({ ":method": "POST", ":path": "/" });
+    request.end(pattern(BLOCK + 100));
+    let reply = "";
+    request.setEncoding("utf8");
+    request.on("data", (d: string) => (reply += d));
+    await new Promise((resolve) => request.on("end", resolve));
+    assert.equal(reply, `POST ${BLOCK + 100}`);
+  } finally {
+    await new Promise<void>((resolve) => session.close(() => resolve()));
+    h2server.close();
+    await client.close();
+    await server.close();
+    close();
+  }
+});
