@@ -121,6 +121,16 @@ function messageFromRow(row: Row): StoredMessage {
   };
 }
 
+function notificationFromRow(r: Row): StoredNotification {
+  return {
+    notifierId: r.notifier_id as Uint8Array,
+    msgId: r.msg_id as Uint8Array,
+    ts: r.ts as number,
+    nonce: r.nonce as Uint8Array,
+    encMeta: r.enc_meta as Uint8Array,
+  };
+}
+
 const PARTY_COLUMN: Record<QueueParty, string> = {
   recipient: "recipient_id",
   sender: "sender_id",
@@ -367,13 +377,7 @@ export class SqliteRelayStore implements RelayStore {
       notifierId,
     ) as Row[];
     if (rows.length > 0) this.#q("DELETE FROM notifications WHERE notifier_id = ?").run(notifierId);
-    return rows.map((r) => ({
-      notifierId: r.notifier_id as Uint8Array,
-      msgId: r.msg_id as Uint8Array,
-      ts: r.ts as number,
-      nonce: r.nonce as Uint8Array,
-      encMeta: r.enc_meta as Uint8Array,
-    }));
+    return rows.map(notificationFromRow);
   }
 
   expireNotifications(before: number): number {
@@ -393,6 +397,43 @@ export class SqliteRelayStore implements RelayStore {
 
   messageCount(): number {
     return (this.#q("SELECT count(*) AS n FROM messages WHERE quota = 0").get() as { n: number }).n;
+  }
+
+  *allQueues(): Iterable<QueueRecord> {
+    // a statement of its own: the cached one may be reset by a lookup while this one is iterated
+    const rows = this.#db.prepare("SELECT * FROM queues ORDER BY recipient_id").iterate() as Iterable<Row>;
+    for (const row of rows) yield queueFromRow(row);
+  }
+
+  allMessages(recipientId: Uint8Array): StoredMessage[] {
+    const rows = this.#q("SELECT * FROM messages WHERE recipient_id = ? ORDER BY seq").all(
+      recipientId,
+    ) as Row[];
+    return rows.map(messageFromRow);
+  }
+
+  importMessage(recipientId: Uint8Array, m: StoredMessage): void {
+    const quota = m.kind === "quota";
+    const changed = this.#q(
+      `UPDATE queues SET msg_count = msg_count + 1, can_write = can_write AND ? WHERE recipient_id = ?`,
+    ).run(quota ? 0 : 1, recipientId).changes;
+    if (Number(changed) === 0) throw new Error("importMessage: no such queue");
+    this.#q(
+      "INSERT INTO messages (recipient_id, msg_id, ts, quota, notification, body) VALUES (?, ?, ?, ?, ?, ?)",
+    ).run(
+      recipientId,
+      m.msgId,
+      m.ts,
+      quota ? 1 : 0,
+      m.kind === "message" && m.notification ? 1 : 0,
+      m.kind === "message" ? m.body : null,
+    );
+  }
+
+  *allNotifications(): Iterable<StoredNotification> {
+    const rows = this.#db.prepare("SELECT * FROM notifications ORDER BY notifier_id, seq")
+      .iterate() as Iterable<Row>;
+    for (const r of rows) yield notificationFromRow(r);
   }
 
   close(): void {

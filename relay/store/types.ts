@@ -101,5 +101,18 @@ export interface RelayStore {
   queueSize(recipientId: Uint8Array): number;
   queueCount(): number;
   messageCount(): number;
+
+  /** every queue in recipient ID byte order (the order the reference writes its compacted store log in) */
+  allQueues(): Iterable<QueueRecord>;
+  /** the messages and QUOTA markers waiting in one queue, oldest first */
+  allMessages(recipientId: Uint8Array): Iterable<StoredMessage>;
+  /**
+   * Appends a message or QUOTA marker as it was exported, without the quota check; a QUOTA marker
+   * leaves the queue over quota until it is drained (as `importMessages` does upstream).
+   */
+  importMessage(recipientId: Uint8Array, message: StoredMessage): void;
+  /** pending notifications in notifier ID byte order, oldest first for each notifier */
+  allNotifications(): Iterable<StoredNotification>;
+
   close(): void;
 }
