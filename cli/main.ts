@@ -5,7 +5,8 @@
 import { type Command, UsageError } from "./command.ts";
 import { relayCommand } from "../relay/cli.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "../core/version.ts";
+import { VERSION } from "../core/version.ts";
 
 export const COMMANDS: readonly Command[] = [relayCommand];
 

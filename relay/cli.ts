@@ -28,9 +28,11 @@ import {
   relayPaths,
   validBasicAuth,
 } from "./config.ts";
-import { startRelayServer } from "./server.ts";
+import { MESSAGES_LOG_FILE, startRelayServer, STORE_LOG_FILE } from "./server.ts";
+import { SqliteRelayStore } from "./store/sqlite.ts";
+import { exportReferenceStore } from "./store/store_log.ts";
 
-export const RELAY_USAGE = `Usage: simplex relay [init|start|cert|delete] [options]
+export const RELAY_USAGE = `Usage: simplex relay [init|start|cert|export|delete] [options]
 
 An SMP relay server, compatible with simplexmq 6.5's smp-server.
 
@@ -51,6 +53,10 @@ An SMP relay server, compatible with simplexmq 6.5's smp-server.
   simplex relay start        start the server with the existing configuration
   simplex relay cert         replace the online TLS certificate (the identity stays)
   simplex relay delete [-y]  delete the configuration and all data
+  simplex relay export       write the queues and messages as a reference smp-server store log
+                             (smp-server-store.log) and message file (smp-server-messages.log)
+                             in the data directory, for a server that runs smp-server
+  On its first start over an smp-server data directory, the relay imports those two files.
 
 Files: configuration in $SMP_SERVER_CFG_PATH (default /etc/opt/simplex): ${INI_FILE}, ca.key,
 ca.crt, server.key, server.crt, fingerprint; data in $SMP_SERVER_LOG_PATH (default
@@ -159,9 +165,10 @@ async function loadIdentity(paths: RelayPaths) {
 export async function startRelay(paths: RelayPaths, out: Out): Promise<void> {
   const config = await loadConfig(paths);
   const { fp, identity } = await loadIdentity(paths);
-  const running = startRelayServer({ config, identity, log: out });
+  const running = await startRelayServer({ config, identity, log: out });
   out(`Fingerprint: ${fp}`);
   out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.ports)}`);
+  if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
   out(`Listening on port${running.ports.length > 1 ? "s" : ""} ${running.ports.join(", ")}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
@@ -203,6 +210,28 @@ async function deleteRelay(paths: RelayPaths, yes: boolean, out: Out): Promise<v
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     });
     out(`Deleted ${dir}`);
+  }
+}
+
+async function exportRelay(paths: RelayPaths, out: Out): Promise<void> {
+  const config = await loadConfig(paths);
+  if (!config.persistence) {
+    throw new UsageError("[STORE_LOG] enable = off: there is nothing stored to export");
+  }
+  const dbPath = `${paths.logDir}/smp-server.db`;
+  if (!(await exists(dbPath))) throw new UsageError(`no database at ${dbPath}`);
+  const storeLogPath = `${paths.logDir}/${STORE_LOG_FILE}`;
+  const messagesPath = `${paths.logDir}/${MESSAGES_LOG_FILE}`;
+  for (const f of [storeLogPath, messagesPath]) {
+    if (await exists(f)) throw new UsageError(`${f} exists: move it away first`);
+  }
+  const store = new SqliteRelayStore(dbPath);
+  try {
+    const s = exportReferenceStore(store, { storeLogPath, messagesPath });
+    out(`Exported ${s.queues} queues to ${storeLogPath}`);
+    out(`Exported ${s.messages} messages (and ${s.quotaMarkers} quota markers) to ${messagesPath}`);
+  } finally {
+    store.close();
   }
 }
 
@@ -272,6 +301,10 @@ export async function runRelayCommand(args: string[], out: Out = console.log): P
       case "cert":
         await rotateCertificate(paths, out);
         return 0;
+      case "export":
+        if (rest.length > 0) throw new UsageError("export takes no arguments");
+        await exportRelay(paths, out);
+        return 0;
       case "delete": {
         const { values } = parseArgs({
           args: rest,
@@ -306,7 +339,7 @@ export async function runRelayCommand(args: string[], out: Out = console.log): P
 
 export const relayCommand: Command = {
   name: "relay",
-  summary: "SMP relay server (smp-server compatible): init, start, cert, delete",
+  summary: "SMP relay server (smp-server compatible): init, start, cert, export, delete",
   usage: RELAY_USAGE,
   run: (args) => runRelayCommand(args),
 };

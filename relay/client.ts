@@ -33,6 +33,7 @@ export class RelayClient {
   readonly notifierSubscriptions = new Set<string>();
   readonly connectedAt = Date.now();
   lastActiveAt = Date.now();
+  lastSentAt = Date.now();
   #pending = 0;
   #closed = false;
 
@@ -65,6 +66,7 @@ export class RelayClient {
     return this.transport.write(encoded).then(
       () => {
         this.#pending--;
+        this.lastSentAt = Date.now();
       },
       () => {
         this.#pending--;

@@ -30,6 +30,7 @@ import {
 import { sha3_384 } from "../core/crypto/hash.ts";
 import {
   type AuthPublicKey,
+  type BlockingInfo,
   type BrokerMsg,
   checkCredentials,
   cmdError,
@@ -53,6 +54,17 @@ import { authorizationKind, AuthorizationVerifier } from "./authorization.ts";
 import { event, type Outgoing, RelayClient, type Subscription } from "./client.ts";
 import { RelayStats } from "./stats.ts";
 import type { QueueRecord, RelayStore, StoredMessage } from "./store/types.ts";
+
+export interface RelayClientInfo {
+  readonly clientId: number;
+  readonly sessionId: Uint8Array;
+  readonly connected: boolean;
+  readonly createdAt: number;
+  readonly rcvActiveAt: number;
+  readonly sndActiveAt: number;
+  readonly subscriptions: number;
+  readonly ntfSubscriptions: number;
+}
 
 export interface RelayIdentity {
   /** SHA-256 of the identity (CA) certificate: the fingerprint in the server address */
@@ -346,7 +358,7 @@ export class Relay {
         return this.#withQueue(q, () => {
           if (q.notifier) {
             this.#store.deleteNotifier(q.recipientId);
-            this.#endNotifierSubscription(p, q.notifier.notifierId, { type: "DELD" });
+            this.#endNotifierSubscription(p.effects, q.notifier.notifierId, { type: "DELD" });
             this.stats.inc("ntfDeleted");
           }
           return { type: "OK" };
@@ -500,7 +512,12 @@ export class Relay {
     if (deleted?.kind === "message") {
       this.stats.inc("msgRecv");
       if (sub.mode === "get") this.stats.inc("msgRecvGet");
-      if (deleted.notification) this.stats.inc("msgRecvNtf");
+      this.stats.activeQueues.add(q.recipientId);
+      if (deleted.notification) {
+        this.stats.inc("msgRecvNtf");
+        this.stats.activeQueuesNtf.add(q.recipientId);
+      }
+      this.stats.msgRecvAckTimes.add(delivered.ts, this.#o.now());
     }
     if (sub.mode === "get") return { type: "OK" };
     const next = this.#store.peekMessage(q.recipientId);
@@ -548,6 +565,8 @@ export class Relay {
       return err({ type: "QUOTA" });
     }
     if (written.wasEmpty) this.#tryDeliver(p, q, message);
+    this.stats.activeQueues.add(q.recipientId);
+    if (notification) this.stats.activeQueuesNtf.add(q.recipientId);
     if (notification && q.notifier) {
       this.#storeNotification(q, message);
       this.stats.inc("msgSentNtf");
@@ -602,7 +621,7 @@ export class Relay {
       subscriber.subscriptions.delete(key);
       p.effects.push(() => subscriber.send([event(q.recipientId, { type: "DELD" })]));
     }
-    if (q.notifier) this.#endNotifierSubscription(p, q.notifier.notifierId, { type: "DELD" });
+    if (q.notifier) this.#endNotifierSubscription(p.effects, q.notifier.notifierId, { type: "DELD" });
     return { type: "OK" };
   }
 
@@ -612,20 +631,20 @@ export class Relay {
     for (let attempt = 0; attempt < 3; attempt++) {
       const notifierId = randomBytes(24);
       if (!this.#store.setNotifier(q.recipientId, { notifierId, notifierKey: key, rcvNtfDhSecret })) continue;
-      if (q.notifier) this.#endNotifierSubscription(p, q.notifier.notifierId, { type: "DELD" });
+      if (q.notifier) this.#endNotifierSubscription(p.effects, q.notifier.notifierId, { type: "DELD" });
       this.stats.inc("ntfCreated");
       return { type: "NID", notifierId, srvNtfDhKey: serverKey.publicKey };
     }
     return err({ type: "INTERNAL" });
   }
 
-  #endNotifierSubscription(p: Processing, notifierId: Uint8Array, msg: BrokerMsg): void {
+  #endNotifierSubscription(effects: Effect[], notifierId: Uint8Array, msg: BrokerMsg): void {
     const key = toHex(notifierId);
     const subscriber = this.#notifierSubscribers.get(key);
     if (!subscriber) return;
     this.#notifierSubscribers.delete(key);
     subscriber.notifierSubscriptions.delete(key);
-    p.effects.push(() => subscriber.send([event(notifierId, msg)]));
+    effects.push(() => subscriber.send([event(notifierId, msg)]));
   }
 
   #subscribeNotifier(p: Processing, q: QueueRecord): BrokerMsg {
@@ -635,7 +654,7 @@ export class Relay {
       this.stats.inc("ntfSubDuplicate");
       return { type: "SOK" };
     }
-    if (previous) this.#endNotifierSubscription(p, q.notifier!.notifierId, { type: "END" });
+    if (previous) this.#endNotifierSubscription(p.effects, q.notifier!.notifierId, { type: "END" });
     this.#notifierSubscribers.set(key, p.client);
     p.client.notifierSubscriptions.add(key);
     this.stats.inc("ntfSub");
@@ -796,10 +815,65 @@ export class Relay {
     return n;
   }
 
-  /** Sends `ERR BLOCKED` to the subscriber of a queue the operator has just blocked. */
-  notifyBlocked(recipientId: Uint8Array, error: SmpError): void {
-    const subscriber = this.#subscribers.get(toHex(recipientId));
-    subscriber?.send([event(recipientId, err(error))]);
+  /** The queue an operator names by its sender ID, or by its short-link ID (`getSenderQueue`). */
+  operatorQueue(id: Uint8Array): QueueRecord | undefined {
+    return this.#store.getQueue("sender", id) ?? this.#store.getQueue("link", id);
+  }
+
+  /** Control port `block`: every later command gets `ERR BLOCKED`, and so does the current subscriber. */
+  blockQueue(q: QueueRecord, info: BlockingInfo): void {
+    this.#store.transaction(() => this.#store.setStatus(q.recipientId, { type: "blocked", info }));
+    this.stats.inc("qBlocked");
+    const subscriber = this.#subscribers.get(toHex(q.recipientId));
+    subscriber?.send([event(q.recipientId, err({ type: "BLOCKED", info }))]);
+  }
+
+  unblockQueue(q: QueueRecord): void {
+    this.#store.transaction(() => this.#store.setStatus(q.recipientId, { type: "active" }));
+  }
+
+  /** Control port `delete`: removes the queue; its subscribers get DELD. Returns the messages removed. */
+  deleteQueueByOperator(q: QueueRecord): number {
+    const effects: Effect[] = [];
+    const messages = this.#store.queueSize(q.recipientId);
+    this.#store.transaction(() => {
+      this.#store.deleteQueue(q.recipientId);
+      this.stats.inc("qDeletedAll");
+      const key = toHex(q.recipientId);
+      const subscriber = this.#subscribers.get(key);
+      this.#subscribers.delete(key);
+      if (subscriber) {
+        subscriber.subscriptions.delete(key);
+        effects.push(() => subscriber.send([event(q.recipientId, { type: "DELD" })]));
+      }
+      if (q.notifier) this.#endNotifierSubscription(effects, q.notifier.notifierId, { type: "DELD" });
+    });
+    for (const effect of effects) effect();
+    return messages;
+  }
+
+  /** Connected clients for the control port: counts and times, never addresses. */
+  clientsInfo(): RelayClientInfo[] {
+    return [...this.#clients].map((c) => ({
+      clientId: c.id,
+      sessionId: c.transport.sessionId,
+      connected: !c.closed,
+      createdAt: Math.floor(c.connectedAt / 1000),
+      rcvActiveAt: Math.floor(c.lastActiveAt / 1000),
+      sndActiveAt: Math.floor(c.lastSentAt / 1000),
+      subscriptions: c.subscriptions.size,
+      ntfSubscriptions: c.notifierSubscriptions.size,
+    }));
+  }
+
+  subscribers(): { queues: number; clients: number[]; notifiers: number; notifierClients: number[] } {
+    const ids = (m: Map<string, RelayClient>) => [...new Set([...m.values()].map((c) => c.id))];
+    return {
+      queues: this.#subscribers.size,
+      clients: ids(this.#subscribers),
+      notifiers: this.#notifierSubscribers.size,
+      notifierClients: ids(this.#notifierSubscribers),
+    };
   }
 
   #disconnect(client: RelayClient): void {

@@ -7,6 +7,13 @@ import { encodePrivateKeyDer } from "../core/crypto/keys.ts";
 import { Relay, type RelayIdentity } from "./relay.ts";
 import { SqliteRelayStore } from "./store/sqlite.ts";
 import { RelayStats } from "./stats.ts";
+import { importReferenceStore } from "./store/store_log.ts";
+
+export const STORE_LOG_FILE = "smp-server-store.log";
+export const MESSAGES_LOG_FILE = "smp-server-messages.log";
+import { startControlPort } from "./control.ts";
+import { relayControlTarget, relayGauges, type SocketCounter } from "./control_target.ts";
+import { restoreStatsBackup, saveStatsBackup, startMetricsFiles } from "./metrics.ts";
 import type { RelayConfig } from "./config.ts";
 import { RelayProxy } from "./proxy.ts";
 
@@ -16,6 +23,7 @@ export const RELAY_ALPN = ["smp/1", "http/1.1"];
 export interface RunningRelay {
   readonly relay: Relay;
   readonly ports: readonly number[];
+  readonly controlPort?: number;
   close(): Promise<void>;
 }
 
@@ -29,11 +37,15 @@ export interface StartOptions {
 
 const HOUR = 3600_000;
 
-export function startRelayServer(o: StartOptions): RunningRelay {
+export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
   const { config } = o;
   const log = o.log ?? ((line: string) => console.log(line));
-  const store = new SqliteRelayStore(config.persistence ? `${config.logDir}/smp-server.db` : ":memory:");
+  const dbPath = `${config.logDir}/smp-server.db`;
+  const firstStart = config.persistence && !existsSync(dbPath);
+  const store = new SqliteRelayStore(config.persistence ? dbPath : ":memory:");
+  if (firstStart) migrateReferenceStore(store, config.logDir, log);
   const stats = new RelayStats();
+  if (config.persistence) await restoreStatsBackup(config.logDir, stats);
   const proxy = new RelayProxy({ stats });
   const relay = new Relay({
     stats,
@@ -57,6 +69,7 @@ export function startRelayServer(o: StartOptions): RunningRelay {
     privateKey: encodePrivateKeyDer(o.identity.signKey),
   };
   const listeners: TlsListener[] = [];
+  const sockets: SocketCounter[] = [];
   const serving = new Set<Promise<void>>();
   for (const port of config.ports) {
     const listener = listen({
@@ -71,38 +84,104 @@ export function startRelayServer(o: StartOptions): RunningRelay {
       },
     });
     listeners.push(listener);
-    acceptLoop(listener);
+    const counter: SocketCounter = { port: String(port), accepted: 0, closed: 0, active: 0 };
+    sockets.push(counter);
+    acceptLoop(listener, counter);
   }
 
-  async function acceptLoop(listener: TlsListener): Promise<void> {
+  const saveState = async () => {
+    if (config.persistence) await saveStatsBackup(config.logDir, stats, store.queueCount());
+  };
+  const metrics = startMetricsFiles({
+    logDir: config.logDir,
+    stats,
+    gauges: () => relayGauges(relay, store, sockets),
+    logStats: config.logStats,
+    prometheusInterval: config.prometheusInterval,
+    onError: (e) => log(`stats files: ${(e as Error)?.message ?? e}`),
+  });
+  const control = config.controlPort !== undefined
+    ? startControlPort({
+      port: config.controlPort,
+      adminPassword: config.controlAdminPassword,
+      userPassword: config.controlUserPassword,
+      target: relayControlTarget(relay, store, () => sockets, {
+        dailyBlockQuota: config.dailyBlockQuota,
+        save: saveState,
+      }),
+    })
+    : undefined;
+
+  async function acceptLoop(listener: TlsListener, counter: SocketCounter): Promise<void> {
     for await (const conn of listener) {
+      counter.accepted++;
       if (config.maxConnections > 0 && relay.clientCount >= config.maxConnections) {
+        counter.closed++;
         conn.close().catch(() => {});
         continue;
       }
       // a client that sent SNI is a browser looking for the server's website, which this relay does not serve
       if (conn.sni !== undefined) {
+        counter.closed++;
         conn.close().catch(() => {});
         continue;
       }
+      counter.active++;
       const done = relay.serve(relayConnection(conn));
       serving.add(done);
-      done.finally(() => serving.delete(done));
+      done.finally(() => {
+        serving.delete(done);
+        counter.active--;
+        counter.closed++;
+      });
     }
   }
 
   return {
     relay,
     ports: listeners.map((l) => l.addr.port),
+    controlPort: control?.addr.port,
     async close() {
       for (const t of timers) clearInterval(t);
       for (const l of listeners) l.close();
+      await control?.close();
+      await metrics.close();
+      await saveState();
       relay.close();
       await proxy.close();
       await Promise.allSettled([...serving]);
       store.close();
     },
   };
+}
+
+/**
+ * On the first start over a reference smp-server's log directory, its store log and message file
+ * become this relay's database; the files themselves are left as they are.
+ */
+function migrateReferenceStore(store: SqliteRelayStore, logDir: string, log: (line: string) => void): void {
+  const storeLogPath = `${logDir}/${STORE_LOG_FILE}`;
+  if (!existsSync(storeLogPath)) return;
+  const messagesPath = `${logDir}/${MESSAGES_LOG_FILE}`;
+  const summary = importReferenceStore(store, {
+    storeLogPath,
+    messagesPath: existsSync(messagesPath) ? messagesPath : undefined,
+  });
+  log(
+    `Imported ${summary.storeLog.queues} queues from ${storeLogPath}` +
+      (summary.messages ? ` and ${summary.messages.restored} messages from ${messagesPath}` : ""),
+  );
+  const skipped = summary.storeLog.lines - summary.storeLog.applied;
+  if (skipped > 0) log(`${skipped} store log lines were skipped (malformed or for deleted queues)`);
+}
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function relayConnection(conn: TlsConnection) {

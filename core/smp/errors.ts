@@ -239,7 +239,10 @@ export function readTransportError(r: Reader): TransportError {
 
 /** `reason=spam|content[,notice={"ttl":n}]` (also the control port's `block` argument). */
 export function encodeBlockingInfo(info: BlockingInfo): string {
-  const notice = info.notice ? `,notice=${JSON.stringify({ ttl: info.notice.ttl })}` : "";
+  // Aeson omits a Nothing field: no ttl is `{}`, not `{"ttl":null}`
+  const notice = info.notice
+    ? `,notice=${JSON.stringify(info.notice.ttl === null ? {} : { ttl: info.notice.ttl })}`
+    : "";
   return `reason=${info.reason}${notice}`;
 }
 

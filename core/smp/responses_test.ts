@@ -111,7 +111,7 @@ Deno.test("error encodings match the reference text", () => {
     [{ type: "BLOCKED", info: { reason: "content" } }, "BLOCKED reason=content"],
     [
       { type: "BLOCKED", info: { reason: "spam", notice: { ttl: null } } },
-      'BLOCKED reason=spam,notice={"ttl":null}',
+      "BLOCKED reason=spam,notice={}",
     ],
     [{ type: "STORE", message: "disk full" }, "STORE disk full"],
     [{ type: "NO_MSG" }, "NO_MSG"],

@@ -395,6 +395,15 @@ export class SqliteRelayStore implements RelayStore {
     return (this.#q("SELECT count(*) AS n FROM queues").get() as { n: number }).n;
   }
 
+  notifierCount(): number {
+    return (this.#q("SELECT count(*) AS n FROM queues WHERE notifier_id IS NOT NULL").get() as { n: number })
+      .n;
+  }
+
+  notificationCount(): number {
+    return (this.#q("SELECT count(*) AS n FROM notifications").get() as { n: number }).n;
+  }
+
   messageCount(): number {
     return (this.#q("SELECT count(*) AS n FROM messages WHERE quota = 0").get() as { n: number }).n;
   }

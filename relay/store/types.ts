@@ -100,6 +100,10 @@ export interface RelayStore {
   /** messages and QUOTA markers waiting in one queue */
   queueSize(recipientId: Uint8Array): number;
   queueCount(): number;
+  /** queues with notifier credentials */
+  notifierCount(): number;
+  /** notifications waiting for their notification server */
+  notificationCount(): number;
   messageCount(): number;
 
   /** every queue in recipient ID byte order (the order the reference writes its compacted store log in) */

@@ -128,3 +128,60 @@ Deno.test("kill -9 under load loses no message that was answered OK", async () =
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("export writes a reference store log that a fresh relay imports on its first start", async () => {
+  const a = await Deno.makeTempDir({ prefix: "relay-export-" });
+  const b = await Deno.makeTempDir({ prefix: "relay-import-" });
+  try {
+    const portA = freePort();
+    await initRelay(a, portA);
+    let relay = await spawnRelay(a);
+    const c = await connectSmp(relay.address);
+    const rk = generateKeyPair("Ed25519");
+    const rdh = generateKeyPair("X25519");
+    const ids = await c.request(new Uint8Array(), {
+      type: "NEW",
+      req: { rcvAuthKey: rk.publicKey, rcvDhKey: rdh.publicKey, subMode: "C", queueReqData: { mode: "C" } },
+    }, rk.privateKey);
+    assert.ok(ids.type === "IDS");
+    const secret = dh(ids.ids.srvDhKey, rdh.privateKey);
+    assert.equal(
+      (await c.request(ids.ids.sndId, {
+        type: "SEND",
+        notification: false,
+        body: new TextEncoder().encode("kept"),
+      })).type,
+      "OK",
+    );
+    await c.close();
+    await relay.kill();
+    const exported = await runRelayCli(a, ["export"]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.match(exported.stdout, /Exported 1 queues/);
+    assert.match(await Deno.readTextFile(`${a}/var/smp-server-store.log`), /^CREATE rid=/);
+    assert.equal((await Deno.stat(`${a}/var/smp-server-store.log`)).mode! & 0o777, 0o600);
+    // the same identity and the exported files in a new data directory
+    await Deno.mkdir(`${b}/var`, { recursive: true });
+    await Deno.rename(`${a}/etc`, `${b}/etc`);
+    for (const f of ["smp-server-store.log", "smp-server-messages.log"]) {
+      await Deno.copyFile(`${a}/var/${f}`, `${b}/var/${f}`);
+    }
+    relay = await spawnRelay(b);
+    try {
+      assert.ok(relay.output.some((l) => /Imported 1 queues/.test(l)), relay.output.join("\n"));
+      const r = await connectSmp(relay.address);
+      assert.equal(
+        (await r.requests([{ entityId: ids.ids.rcvId, command: { type: "SUB" }, key: rk.privateKey }])[0])
+          .type,
+        "SOK",
+      );
+      assert.equal(text((await r.nextEvent()).msg, secret), "kept");
+      await r.close();
+    } finally {
+      await relay.kill();
+    }
+  } finally {
+    await Deno.remove(a, { recursive: true });
+    await Deno.remove(b, { recursive: true });
+  }
+});

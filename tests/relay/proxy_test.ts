@@ -14,7 +14,7 @@ import { freePort, runRelayCli, spawnRelay } from "./_process.ts";
 async function relayServer(identity = relayIdentity) {
   const dir = await Deno.makeTempDir({ prefix: "relay-proxy-" });
   const config = parseRelayConfig(`[TRANSPORT]\nport = 1\n`, { cfgDir: dir, logDir: dir });
-  const running = startRelayServer({
+  const running = await startRelayServer({
     config: { ...config, ports: [0] },
     identity,
     hostname: "127.0.0.1",

@@ -12,7 +12,7 @@ import { createQueue, errType, relayIdentity, text } from "./_harness.ts";
 async function withServer(fn: (port: number, ini?: string) => Promise<void>, extraIni = ""): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "relay-tls-" });
   const config = parseRelayConfig(`[TRANSPORT]\nport = 1\n${extraIni}`, { cfgDir: dir, logDir: dir });
-  const running = startRelayServer({
+  const running = await startRelayServer({
     config: { ...config, ports: [0] },
     identity: relayIdentity,
     hostname: "127.0.0.1",
