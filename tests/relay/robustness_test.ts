@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { createQueue, errType, startRelay, text } from "./_harness.ts";
 import { generateKeyPair, randomBytes } from "../../core/crypto/keys.ts";
 import { encode } from "../../core/encoding/binary.ts";
-import { encodeTransmission, transmissionForAuth } from "../../core/smp/transmission.ts";
 import { SeededRandom } from "../_util/random.ts";
 
 function median(xs: number[]): number {
