@@ -1,16 +1,17 @@
 /**
- * A relay over in-memory block streams, for protocol tests that do not need sockets
- * (tests/relay/*_tls_test.ts run the same flows over real TLS).
+ * A relay under test with options a configuration file cannot set (quota, clock, TTLs), served
+ * over real TLS sockets on loopback, and clients connected to it.
  */
 import { Relay, type RelayOptions } from "../../relay/relay.ts";
 import { SqliteRelayStore } from "../../relay/store/sqlite.ts";
 import { generateIdentity } from "../../core/x509/identity.ts";
 import { fingerprint } from "../../core/x509/fingerprint.ts";
-import { dh, generateKeyPair, type KeyPair, randomBytes } from "../../core/crypto/keys.ts";
-import { smpClientHandshake } from "../../core/transport/smp_handshake.ts";
-import { SmpClient } from "../../core/smp/client.ts";
+import { dh, encodePrivateKeyDer, generateKeyPair, type KeyPair } from "../../core/crypto/keys.ts";
+import type { SmpClient } from "../../core/smp/client.ts";
+import { connectSmp } from "../../core/smp/connect.ts";
+import { listen } from "../../core/tls/mod.ts";
+import { RELAY_ALPN } from "../../relay/server.ts";
 import type { BrokerMsg, QueueIds } from "../../core/smp/mod.ts";
-import { memoryPipe } from "../_util/pipe.ts";
 
 export const identity = generateIdentity({ commonName: "localhost" });
 export const relayIdentity = {
@@ -23,37 +24,52 @@ export interface Harness {
   readonly relay: Relay;
   readonly store: SqliteRelayStore;
   readonly dir: string;
+  readonly port: number;
   connect(options?: { version?: number; alpn?: boolean; proxyServer?: boolean }): Promise<SmpClient>;
   close(): Promise<void>;
 }
 
+/** A relay with the given options, served over real TLS on an ephemeral loopback port. */
 export async function startRelay(options: Partial<RelayOptions> = {}, dir?: string): Promise<Harness> {
   dir ??= await Deno.makeTempDir({ prefix: "relay-test-" });
   const store = new SqliteRelayStore(`${dir}/relay.db`);
   const relay = new Relay({ store, identity: relayIdentity, notificationIntervalMs: 100, ...options });
+  const listener = listen({
+    port: 0,
+    certificates: [{ chain: relayIdentity.chain, privateKey: encodePrivateKeyDer(relayIdentity.signKey) }],
+    alpnProtocols: RELAY_ALPN,
+  });
   const clients: SmpClient[] = [];
   const serving: Promise<void>[] = [];
+  (async () => {
+    for await (const conn of listener) {
+      serving.push(relay.serve({
+        sessionId: conn.sessionId,
+        alpnNegotiated: conn.alpn !== undefined,
+        readExactly: (n) => conn.readExactly(n),
+        write: (data) => conn.write(data),
+        close: () => conn.close(),
+      }));
+    }
+  })();
+  const port = listener.addr.port;
   return {
     relay,
     store,
     dir,
+    port,
     async connect(o = {}) {
-      const [serverEnd, clientEnd] = memoryPipe();
-      const sessionId = randomBytes(32);
-      serving.push(relay.serve({ ...serverEnd, sessionId, alpnNegotiated: o.alpn ?? true }));
-      const session = await smpClientHandshake(clientEnd, {
-        sessionId,
-        keyHash: relayIdentity.keyHash,
-        tlsChain: relayIdentity.chain,
+      const client = await connectSmp({ keyHash: relayIdentity.keyHash, hosts: ["127.0.0.1"], port }, {
         versions: o.version ? { min: 6, max: o.version } : undefined,
+        alpn: o.alpn === false ? [] : undefined,
         proxyServer: o.proxyServer,
       });
-      const client = new SmpClient(clientEnd, session);
       clients.push(client);
       return client;
     },
     async close() {
       for (const c of clients) await c.close();
+      listener.close();
       relay.close();
       await Promise.all(serving);
       store.close();
