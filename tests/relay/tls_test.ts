@@ -144,3 +144,26 @@ Deno.test("garbage and wrong identities close only their own connection", async 
     }
   });
 });
+
+Deno.test("max_connections: a connection over the limit is closed, the others keep working", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "relay-limit-" });
+  const config = parseRelayConfig(`[TRANSPORT]\nport = 1\nmax_connections = 1\n`, {
+    cfgDir: dir,
+    logDir: dir,
+  });
+  const running = await startRelayServer({
+    config: { ...config, ports: [0] },
+    identity: relayIdentity,
+    hostname: "127.0.0.1",
+    log: () => {},
+  });
+  const first = await connectSmp(address(running.ports[0]));
+  try {
+    await assert.rejects(connectSmp(address(running.ports[0])));
+    assert.equal((await first.request(new Uint8Array(), { type: "PING" })).type, "PONG");
+  } finally {
+    await first.close();
+    await running.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
