@@ -1,0 +1,275 @@
+/**
+ * An XFTP client (xftp.md §1-§2): HTTP/2 over our TLS with ALPN `xftp/1`, the native handshake
+ * (empty POST → server hello; padded client handshake → empty answer), then one POST per
+ * command. Uploads stream the chunk after the command block; downloads stream and decrypt the
+ * per-download transit encryption, checking the tag and the chunk's SHA-256.
+ */
+import http2 from "node:http2";
+import { connect as tlsConnect, type TlsConnection } from "../tls/mod.ts";
+import { validateChain } from "../x509/chain.ts";
+import {
+  dh,
+  generateKeyPair,
+  type PrivateKey,
+  type PublicKey,
+  randomBytes,
+  type SignatureAlgorithm,
+} from "../crypto/keys.ts";
+import { SecretStreamDecryptor } from "../crypto/secret_stream.ts";
+import { createHasher } from "../crypto/hash.ts";
+import { constantTimeEqual } from "../encoding/bytes.ts";
+import { CLIENT_XFTP_VERSIONS } from "./version.ts";
+import {
+  encodeClientHandshake,
+  parseHandshakeError,
+  parseServerHello,
+  verifyServerHello,
+} from "./handshake.ts";
+import {
+  decodeResponseBlock,
+  encodeCommandBlock,
+  XFTP_BLOCK_SIZE,
+  type XftpAuthKey,
+} from "./transmission.ts";
+import type { FileCommand, FileResponse } from "./commands.ts";
+import { type XftpError, xftpErrorText } from "./errors.ts";
+import { DEFAULT_XFTP_PORT, type XftpServer } from "./server.ts";
+
+export class XftpClientError extends Error {
+  override name = "XftpClientError";
+  constructor(message: string, readonly error?: XftpError) {
+    super(message);
+  }
+}
+
+/** A chunk upload source: the bytes, or a function that streams exactly `size` bytes. */
+export type ChunkSource = Uint8Array | (() => AsyncIterable<Uint8Array>);
+
+/** The server's error as an exception (commands that must succeed). */
+function fail(r: FileResponse, what: string): never {
+  if (r.type === "ERR") throw new XftpClientError(`${what}: ${xftpErrorText(r.error)}`, r.error);
+  throw new XftpClientError(`${what}: unexpected ${r.type}`);
+}
+
+export class XftpClient {
+  private constructor(
+    readonly server: XftpServer,
+    private readonly tls: TlsConnection,
+    private readonly session: http2.ClientHttp2Session,
+    readonly sessionId: Uint8Array,
+    readonly version: number,
+    readonly serverDhKey: PublicKey<"X25519">,
+  ) {}
+
+  static async connect(server: XftpServer, options: { timeoutMs?: number } = {}): Promise<XftpClient> {
+    const tls = await tlsConnect({
+      hostname: server.hosts[0],
+      port: server.port ?? DEFAULT_XFTP_PORT,
+      alpnProtocols: ["xftp/1"],
+      verifyServerChain: (chain) => void validateChain(chain, server.keyHash),
+      handshakeTimeout: options.timeoutMs,
+    });
+    const session = http2.connect("https://xftp", { createConnection: () => tls.duplex as never });
+    session.on("error", () => {});
+    try {
+      const hello = parseServerHello(await post(session, new Uint8Array(0)));
+      if (!hello.ok) throw new XftpClientError(`bad server hello: ${hello.error.message}`);
+      const verified = verifyServerHello(hello.value, server.keyHash, {
+        tlsChain: tls.peerCertificates,
+        tlsUnique: tls.sessionId,
+        versions: CLIENT_XFTP_VERSIONS,
+      });
+      if (!verified.ok) {
+        throw new XftpClientError(`server hello refused (${verified.error}): ${verified.message}`);
+      }
+      const ack = await post(
+        session,
+        encodeClientHandshake({ version: verified.version, keyHash: server.keyHash }),
+      );
+      if (ack.length !== 0) {
+        const e = parseHandshakeError(ack);
+        throw new XftpClientError(`handshake refused${e ? `: ${xftpErrorText(e)}` : ""}`, e);
+      }
+      return new XftpClient(
+        server,
+        tls,
+        session,
+        hello.value.sessionId,
+        verified.version,
+        verified.serverDhKey,
+      );
+    } catch (e) {
+      session.destroy();
+      await tls.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  /** One command; `upload` follows the block in the request body (FPUT). */
+  async command(
+    entityId: Uint8Array,
+    command: FileCommand,
+    key?: XftpAuthKey,
+    upload?: ChunkSource,
+  ): Promise<FileResponse> {
+    const { response } = await this.#request(entityId, command, key, upload);
+    return response;
+  }
+
+  async #request(
+    entityId: Uint8Array,
+    command: FileCommand,
+    key?: XftpAuthKey,
+    upload?: ChunkSource,
+    onBody?: (piece: Uint8Array) => void,
+  ) {
+    const block = encodeCommandBlock(this.sessionId, new Uint8Array(0), entityId, command, key);
+    const body = await post(this.session, block, upload, onBody);
+    const head = body.subarray(0, XFTP_BLOCK_SIZE);
+    const decoded = decodeResponseBlock(head, this.sessionId);
+    if (!decoded.ok) {
+      throw new XftpClientError(`bad response: ${xftpErrorText(decoded.error)}`, decoded.error);
+    }
+    return { response: decoded.response, rest: body.subarray(XFTP_BLOCK_SIZE) };
+  }
+
+  async ping(): Promise<void> {
+    const r = await this.command(new Uint8Array(0), { type: "PING" });
+    if (r.type !== "PONG") fail(r, "PING");
+  }
+
+  /** FNEW: registers a chunk with its sender and recipient keys; returns the IDs. */
+  async createChunk(
+    sender: PrivateKey<SignatureAlgorithm>,
+    senderPublic: PublicKey<SignatureAlgorithm>,
+    recipients: readonly PublicKey<SignatureAlgorithm>[],
+    size: number,
+    digest: Uint8Array,
+    basicAuth?: string,
+  ): Promise<{ senderId: Uint8Array; recipientIds: readonly Uint8Array[] }> {
+    const r = await this.command(new Uint8Array(0), {
+      type: "FNEW",
+      sndKey: senderPublic,
+      size,
+      digest,
+      rcvKeys: recipients,
+      basicAuth: basicAuth ? new TextEncoder().encode(basicAuth) : undefined,
+    }, sender);
+    if (r.type !== "SIDS") fail(r, "FNEW");
+    return { senderId: r.senderId, recipientIds: r.recipientIds };
+  }
+
+  async addRecipients(
+    sender: PrivateKey<SignatureAlgorithm>,
+    senderId: Uint8Array,
+    recipients: readonly PublicKey<SignatureAlgorithm>[],
+  ): Promise<readonly Uint8Array[]> {
+    const r = await this.command(senderId, { type: "FADD", rcvKeys: recipients }, sender);
+    if (r.type !== "RIDS") fail(r, "FADD");
+    return r.recipientIds;
+  }
+
+  async uploadChunk(
+    sender: PrivateKey<SignatureAlgorithm>,
+    senderId: Uint8Array,
+    chunk: ChunkSource,
+  ): Promise<void> {
+    const r = await this.command(senderId, { type: "FPUT" }, sender, chunk);
+    if (r.type !== "OK") fail(r, "FPUT");
+  }
+
+  /**
+   * FGET: downloads a chunk of `size` bytes, decrypting the transit layer, and hands the verified
+   * plaintext chunk to `write` only after its tag and SHA-256 `digest` check out.
+   */
+  async downloadChunk(
+    recipient: PrivateKey<SignatureAlgorithm>,
+    recipientId: Uint8Array,
+    size: number,
+    digest: Uint8Array,
+  ): Promise<Uint8Array> {
+    const ours = generateKeyPair("X25519");
+    const { response, rest } = await this.#request(
+      recipientId,
+      { type: "FGET", dhKey: ours.publicKey },
+      recipient,
+    );
+    if (response.type !== "FILE") fail(response, "FGET");
+    if (rest.length !== size + 16) {
+      throw new XftpClientError(`FGET: the chunk has ${rest.length - 16} bytes, expected ${size}`, {
+        type: "SIZE",
+      });
+    }
+    const dec = new SecretStreamDecryptor(dh(response.dhKey, ours.privateKey), response.nonce);
+    const plain = dec.update(rest.subarray(0, size));
+    if (!dec.verify(rest.subarray(size))) {
+      throw new XftpClientError("FGET: the chunk does not decrypt", { type: "CRYPTO" });
+    }
+    const h = createHasher("sha256").update(plain).digest();
+    if (!constantTimeEqual(h, digest)) {
+      throw new XftpClientError("FGET: the chunk digest differs", { type: "DIGEST" });
+    }
+    return plain;
+  }
+
+  async deleteChunk(sender: PrivateKey<SignatureAlgorithm>, senderId: Uint8Array): Promise<void> {
+    const r = await this.command(senderId, { type: "FDEL" }, sender);
+    if (r.type !== "OK") fail(r, "FDEL");
+  }
+
+  async ackChunk(recipient: PrivateKey<SignatureAlgorithm>, recipientId: Uint8Array): Promise<void> {
+    const r = await this.command(recipientId, { type: "FACK" }, recipient);
+    if (r.type !== "OK") fail(r, "FACK");
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.session.close(() => resolve()));
+    await this.tls.close().catch(() => {});
+  }
+}
+
+/** One POST: the body (and an optional streamed upload after it); resolves to the whole response body. */
+function post(
+  session: http2.ClientHttp2Session,
+  body: Uint8Array,
+  upload?: ChunkSource,
+  onBody?: (piece: Uint8Array) => void,
+): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const req = session.request({ ":method": "POST", ":path": "/" });
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    req.on("data", (d: Uint8Array) => {
+      parts.push(d);
+      length += d.length;
+      onBody?.(d);
+    });
+    req.on("end", () => {
+      const out = new Uint8Array(length);
+      let o = 0;
+      for (const p of parts) {
+        out.set(p, o);
+        o += p.length;
+      }
+      resolve(out);
+    });
+    req.on("error", (e) => reject(new XftpClientError(`request failed: ${e.message}`)));
+    (async () => {
+      await write(req, body);
+      if (upload instanceof Uint8Array) await write(req, upload);
+      else if (upload) { for await (const piece of upload()) await write(req, piece); }
+      req.end();
+    })().catch((e) => req.destroy(e));
+  });
+}
+
+function write(stream: http2.ClientHttp2Stream, data: Uint8Array): Promise<void> {
+  if (data.length === 0) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    stream.write(data, (e) => (e ? reject(e) : resolve()));
+  });
+}
+
+export function randomCorrId(): Uint8Array {
+  return randomBytes(24);
+}

@@ -1,0 +1,275 @@
+/**
+ * Whole-file encryption (FileTransfer/Crypto.hs, xftp.md §4.1). The encrypted file is exactly the
+ * sum of its chunk sizes:
+ *
+ *   secretStream(key, nonce)(I64 fileSize' ‖ header ‖ content ‖ '#'…) ‖ tag(16)
+ *
+ * where `header = short(fileName) ‖ Maybe(short(fileExtra))` and `fileSize' = len(header) + len(content)`.
+ * Both directions stream in pieces of at most 64 KiB, so memory stays bounded whatever the file
+ * size; the description's SHA-512 and each chunk's SHA-256 are computed on the way.
+ */
+import { decode, type ParseResult, Reader, Writer } from "../encoding/binary.ts";
+import { concatBytes, constantTimeEqual, utf8 } from "../encoding/bytes.ts";
+import { createHasher, type Hasher } from "../crypto/hash.ts";
+import { SecretStreamDecryptor, SecretStreamEncryptor, STREAM_TAG_LENGTH } from "../crypto/secret_stream.ts";
+import { prepareChunkSizes } from "./chunks.ts";
+
+export interface FileHeader {
+  /** the file name the recipient saves under (UTF-8, at most 255 bytes) */
+  readonly fileName: string;
+  /** reserved for extensions; absent in files the reference clients make */
+  readonly fileExtra?: string;
+}
+
+/** The I64 that precedes the header. */
+export const FILE_SIZE_LENGTH = 8;
+/** Where the recipient looks for the header: the first 1024 bytes after the I64. */
+export const MAX_HEADER_LENGTH = 1024;
+/** The CLI's limit (`maxFileSize`); the agent's hard limit is 5 GB. */
+export const MAX_FILE_SIZE = 1024 * 1024 * 1024;
+const PIECE = 65536;
+const PAD_BYTE = 0x23;
+
+export function encodeFileHeader(h: FileHeader): Uint8Array {
+  return new Writer(64).shortBytes(utf8.encode(h.fileName))
+    .maybe(h.fileExtra, (w, extra) => w.shortBytes(utf8.encode(extra))).finish();
+}
+
+/** Upstream decodes the text leniently (`safeDecodeUtf8`): invalid bytes become U+FFFD. */
+function readText(r: Reader): string {
+  return new TextDecoder().decode(r.shortBytes());
+}
+
+export function readFileHeader(r: Reader): FileHeader {
+  const fileName = readText(r);
+  const fileExtra = r.maybe(readText);
+  return fileExtra === undefined ? { fileName } : { fileName, fileExtra };
+}
+
+export function parseFileHeader(bytes: Uint8Array): ParseResult<FileHeader> {
+  return decode(bytes, readFileHeader);
+}
+
+/** The sizes the sender decides before encrypting. */
+export interface FilePlan {
+  readonly header: Uint8Array;
+  /** `fileSize'`: header and content */
+  readonly payloadSize: number;
+  readonly chunkSizes: readonly number[];
+  /** the encrypted size: the sum of the chunk sizes */
+  readonly encSize: number;
+}
+
+export function planFile(header: FileHeader, fileSize: number): FilePlan {
+  if (!Number.isSafeInteger(fileSize) || fileSize < 0) throw new RangeError(`bad file size: ${fileSize}`);
+  const encodedHeader = encodeFileHeader(header);
+  const payloadSize = encodedHeader.length + fileSize;
+  const chunkSizes = prepareChunkSizes(payloadSize + FILE_SIZE_LENGTH + STREAM_TAG_LENGTH);
+  return { header: encodedHeader, payloadSize, chunkSizes, encSize: chunkSizes.reduce((a, b) => a + b, 0) };
+}
+
+export interface FileKey {
+  /** 32-byte secret box key */
+  readonly key: Uint8Array;
+  /** 24-byte nonce */
+  readonly nonce: Uint8Array;
+}
+
+export interface EncryptedFile {
+  readonly size: number;
+  /** SHA-512 of the whole encrypted file (the description's `digest`) */
+  readonly digest: Uint8Array;
+  readonly chunkSizes: readonly number[];
+  /** SHA-256 of each chunk (FNEW's digest, the replicas' `chunkDigest`) */
+  readonly chunkDigests: readonly Uint8Array[];
+}
+
+export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+/** Receives output in order; awaited before the next piece is produced (back-pressure). */
+export type ByteSink = (piece: Uint8Array) => void | Promise<void>;
+
+/** Cuts input into pieces of at most `PIECE` bytes. */
+async function* pieces(source: ByteSource): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    for (let i = 0; i < chunk.length; i += PIECE) yield chunk.subarray(i, Math.min(chunk.length, i + PIECE));
+  }
+}
+
+/** Hashes the output and cuts it at chunk boundaries, so that each chunk gets its SHA-256. */
+class ChunkedOutput {
+  readonly #fileHash = createHasher("sha512");
+  readonly #digests: Uint8Array[] = [];
+  #chunkHash: Hasher = createHasher("sha256");
+  #chunk = 0;
+  #inChunk = 0;
+  #written = 0;
+
+  constructor(readonly chunkSizes: readonly number[], readonly write: ByteSink) {}
+
+  async push(bytes: Uint8Array): Promise<void> {
+    while (bytes.length > 0) {
+      const room = this.chunkSizes[this.#chunk] - this.#inChunk;
+      const piece = bytes.subarray(0, room);
+      bytes = bytes.subarray(piece.length);
+      this.#fileHash.update(piece);
+      this.#chunkHash.update(piece);
+      this.#inChunk += piece.length;
+      this.#written += piece.length;
+      await this.write(piece);
+      if (this.#inChunk === this.chunkSizes[this.#chunk]) {
+        this.#digests.push(this.#chunkHash.digest());
+        this.#chunkHash = createHasher("sha256");
+        this.#chunk++;
+        this.#inChunk = 0;
+      }
+    }
+  }
+
+  result(): EncryptedFile {
+    return {
+      size: this.#written,
+      digest: this.#fileHash.digest(),
+      chunkSizes: this.chunkSizes,
+      chunkDigests: this.#digests,
+    };
+  }
+}
+
+export class FileSizeError extends Error {
+  override name = "FileSizeError";
+}
+
+/**
+ * Encrypts `source`, which must hold exactly `fileSize` bytes (else FileSizeError), writing the
+ * encrypted file to `write` in pieces that never cross a chunk boundary.
+ */
+export async function encryptFile(
+  source: ByteSource,
+  params: FileKey & { readonly header: FileHeader; readonly fileSize: number },
+  write: ByteSink,
+): Promise<EncryptedFile> {
+  const plan = planFile(params.header, params.fileSize);
+  const out = new ChunkedOutput(plan.chunkSizes, write);
+  const enc = new SecretStreamEncryptor(params.key, params.nonce);
+  await out.push(
+    enc.update(new Writer(plan.header.length + 8).int64(plan.payloadSize).bytes(plan.header).finish()),
+  );
+  let read = 0;
+  for await (const piece of pieces(source)) {
+    read += piece.length;
+    if (read > params.fileSize) throw new FileSizeError(`the file is longer than ${params.fileSize} bytes`);
+    await out.push(enc.update(piece));
+  }
+  if (read !== params.fileSize) {
+    throw new FileSizeError(`the file ended after ${read} of ${params.fileSize} bytes`);
+  }
+  let padding = plan.encSize - STREAM_TAG_LENGTH - FILE_SIZE_LENGTH - plan.payloadSize;
+  const hashes = new Uint8Array(Math.min(padding, PIECE)).fill(PAD_BYTE);
+  for (; padding > 0; padding -= hashes.length) await out.push(enc.update(hashes.subarray(0, padding)));
+  await out.push(enc.final());
+  return out.result();
+}
+
+/**
+ * Why a download does not decrypt: `SIZE` (not the described size), `DIGEST` (SHA-512 differs),
+ * `CRYPTO` (the tag does not verify), `HEADER` (a bad length or file header inside).
+ */
+export type FileDecryptError = "SIZE" | "DIGEST" | "CRYPTO" | "HEADER";
+
+export type DecryptedFile =
+  | { readonly ok: true; readonly header: FileHeader; readonly fileSize: number }
+  | { readonly ok: false; readonly error: FileDecryptError };
+
+/** Plaintext bookkeeping: the I64 and the header first, then content up to the declared length. */
+class PlaintextReader {
+  #prefix: Uint8Array[] = [];
+  #prefixLength = 0;
+  header?: FileHeader;
+  /** content bytes still to write; what follows them is padding */
+  #remaining = 0;
+  contentSize = 0;
+
+  constructor(readonly maxPayload: number, readonly write: ByteSink) {}
+
+  async push(plain: Uint8Array): Promise<FileDecryptError | undefined> {
+    if (this.header) return await this.#content(plain);
+    this.#prefix.push(plain);
+    this.#prefixLength += plain.length;
+    if (
+      this.#prefixLength < Math.min(FILE_SIZE_LENGTH + MAX_HEADER_LENGTH, this.maxPayload + FILE_SIZE_LENGTH)
+    ) {
+      return;
+    }
+    return await this.#start();
+  }
+
+  /** Reads the I64 and the header once enough plaintext has arrived (or all of it). */
+  async #start(): Promise<FileDecryptError | undefined> {
+    const prefix = concatBytes(...this.#prefix);
+    this.#prefix = [];
+    const parsed = decode(prefix, (r) => {
+      const length = r.int64();
+      const headerStart = r.offset;
+      const window = new Reader(r.bytes(Math.min(MAX_HEADER_LENGTH, r.remaining)));
+      const header = readFileHeader(window);
+      return { length, header, contentStart: headerStart + window.offset };
+    }, { allowTrailing: true });
+    if (!parsed.ok) return "HEADER";
+    const { length, header, contentStart } = parsed.value;
+    const headerLength = contentStart - FILE_SIZE_LENGTH;
+    if (length < BigInt(headerLength) || length > BigInt(this.maxPayload)) return "HEADER";
+    this.header = header;
+    this.contentSize = Number(length) - headerLength;
+    this.#remaining = this.contentSize;
+    return await this.#content(prefix.subarray(contentStart));
+  }
+
+  async #content(plain: Uint8Array): Promise<undefined> {
+    const take = plain.subarray(0, this.#remaining);
+    this.#remaining -= take.length;
+    if (take.length > 0) await this.write(take);
+  }
+
+  /** Called at the end: a stream too short to hold its header is a bad header. */
+  async finish(): Promise<FileDecryptError | undefined> {
+    if (!this.header) return (await this.#start()) ?? (this.header ? undefined : "HEADER");
+    return this.#remaining === 0 ? undefined : "HEADER";
+  }
+}
+
+/**
+ * Decrypts the concatenated chunks of a file of `size` bytes with SHA-512 `digest`, writing the
+ * content to `write` as it goes. The content is unverified until the result is `ok`: write it
+ * under a temporary name and discard it on failure. Reading stops early when the input is longer
+ * than `size`.
+ */
+export async function decryptFile(
+  source: ByteSource,
+  params: FileKey & { readonly size: number; readonly digest: Uint8Array },
+  write: ByteSink,
+): Promise<DecryptedFile> {
+  const fail = (error: FileDecryptError): DecryptedFile => ({ ok: false, error });
+  const bodySize = params.size - STREAM_TAG_LENGTH;
+  if (bodySize < FILE_SIZE_LENGTH) return fail("SIZE");
+  const hash = createHasher("sha512");
+  const dec = new SecretStreamDecryptor(params.key, params.nonce);
+  const plain = new PlaintextReader(bodySize - FILE_SIZE_LENGTH, write);
+  const tag = new Uint8Array(STREAM_TAG_LENGTH);
+  let read = 0;
+  let headerError: FileDecryptError | undefined;
+  for await (const piece of pieces(source)) {
+    if (read + piece.length > params.size) return fail("SIZE");
+    hash.update(piece);
+    const body = piece.subarray(0, Math.max(0, bodySize - read));
+    tag.set(piece.subarray(body.length), Math.max(0, read - bodySize));
+    read += piece.length;
+    if (body.length > 0 && !headerError) headerError = await plain.push(dec.update(body));
+  }
+  if (read !== params.size) return fail("SIZE");
+  if (!constantTimeEqual(hash.digest(), params.digest)) return fail("DIGEST");
+  if (!dec.verify(tag)) return fail("CRYPTO");
+  headerError ??= await plain.finish();
+  if (headerError || !plain.header) return fail(headerError ?? "HEADER");
+  return { ok: true, header: plain.header, fileSize: plain.contentSize };
+}
