@@ -1,0 +1,18 @@
+import { startServer, makeChunk, createChunk } from "./_harness.ts";
+import { encodeCommandBlock } from "../../core/xftp/mod.ts";
+import { delay } from "./_delay.ts";
+const h = await startServer({ fileTimeout: 200 });
+const c = await h.connect();
+const chunk = makeChunk(1);
+const { senderId } = await createChunk(c, chunk);
+const block = encodeCommandBlock(c.sessionId, new Uint8Array(0), senderId, { type: "FPUT" }, chunk.sender.privateKey);
+const req = c.session.request({ ":method": "POST", ":path": "/" });
+req.on("response", (hd) => console.log("response", hd[":status"]));
+req.on("data", (d: Uint8Array) => console.log("data", d.length));
+req.on("end", () => console.log("end"));
+req.on("close", () => console.log("close"));
+req.write(block);
+req.write(chunk.bytes.subarray(0, 1000));
+await delay(1000);
+console.log("files", h.server.files.usedStorage);
+Deno.exit(0);

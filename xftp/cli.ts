@@ -1,0 +1,310 @@
+/**
+ * `simplex xftp-server`: the XFTP file server's command line, following the reference
+ * `xftp-server` (init, start, cert, delete; XFTP_SERVER_CFG_PATH / XFTP_SERVER_LOG_PATH), plus a
+ * quick start that initializes a default configuration when there is none and serves at once.
+ */
+import { parseArgs } from "node:util";
+import { type Command, UsageError } from "../cli/command.ts";
+import { encodeBase64Url } from "../core/encoding/base64.ts";
+import { randomBytes } from "../core/crypto/keys.ts";
+import { IniError } from "../core/config/ini.ts";
+import { fingerprint, fingerprintB64u } from "../core/x509/fingerprint.ts";
+import { generateIdentity, generateOnlineCertificate } from "../core/x509/identity.ts";
+import {
+  readCertificateFile,
+  readPrivateKeyFile,
+  writeCertificateFile,
+  writeIdentityFiles,
+  writePrivateKeyFile,
+} from "../core/x509/files.ts";
+import {
+  DEFAULT_CONTROL_PORT,
+  DEFAULT_XFTP_PORT,
+  formatFileSize,
+  INI_FILE,
+  parseFileSize,
+  parseXftpConfig,
+  type XftpConfig,
+  xftpIniContent,
+  type XftpPaths,
+  xftpPaths,
+} from "./config.ts";
+import type { XftpIdentity } from "./handshake.ts";
+import { startXftpService } from "./service.ts";
+
+/** The port the quick start serves (443 needs privileges; `init` writes 443 as the reference does). */
+export const QUICK_START_PORT = 5443;
+const QUICK_START_QUOTA = "10gb";
+
+export const XFTP_SERVER_USAGE = `Usage: simplex xftp-server [init|start|cert|delete] [options]
+
+An XFTP file server, compatible with simplexmq 6.5's xftp-server.
+
+  simplex xftp-server        start the server; if it has no configuration yet, first create one
+                             with defaults (files in $XFTP_SERVER_LOG_PATH/files, quota ${QUICK_START_QUOTA},
+                             port ${QUICK_START_PORT}) and print the server address
+  simplex xftp-server init   create the configuration, TLS identity and server address
+      -p, --path PATH            directory for the file chunks (required)
+      -q, --quota SIZE           storage quota, e.g. 100gb (required)
+      --ip IP                    server IP address, used when there is no FQDN (default 127.0.0.1)
+      -n, --fqdn FQDN            server host name: the online certificate's CN and the address host
+      -a, --sign-algorithm ALG   ED25519 (default) or ED448
+      --disable-store-log        keep file records in memory only
+      --port PORT                port to serve (default ${DEFAULT_XFTP_PORT})
+      --control-port[=PORT]      enable the control port (default ${DEFAULT_CONTROL_PORT}) with random passwords
+      --web-path PATH            [WEB] static_path: files served to browsers over SNI connections
+  simplex xftp-server start  start the server with the existing configuration
+  simplex xftp-server cert   replace the online TLS certificate (the identity stays)
+  simplex xftp-server delete [-y]
+                             delete the configuration and the log directory
+
+Files: configuration in $XFTP_SERVER_CFG_PATH (default /etc/opt/simplex-xftp): ${INI_FILE}, ca.key,
+ca.crt, server.key, server.crt, fingerprint; records in $XFTP_SERVER_LOG_PATH (default
+/var/opt/simplex-xftp): file-server-store.log; chunks in [FILES] path. Keep ca.key offline once
+the server is set up: it is only needed to issue a new online certificate.`;
+
+type Out = (line: string) => void;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+export interface InitOptions {
+  readonly host: string;
+  readonly algorithm: "Ed25519" | "Ed448";
+  readonly filesPath: string;
+  readonly storageQuota: number;
+  readonly storeLog: boolean;
+  readonly port: number;
+  readonly controlPort?: number;
+  readonly webStaticPath?: string;
+}
+
+export function serverAddress(fp: string, password: string | undefined, host: string, port: number): string {
+  return `xftp://${fp}${password ? `:${password}` : ""}@${host}${port === DEFAULT_XFTP_PORT ? "" : `:${port}`}`;
+}
+
+/** Creates the configuration and identity; returns the server address. */
+export async function initXftpServer(paths: XftpPaths, o: InitOptions, out: Out): Promise<string> {
+  const iniPath = `${paths.cfgDir}/${INI_FILE}`;
+  if (await exists(iniPath)) {
+    throw new UsageError(`the server is already initialized (${iniPath} exists); delete it first or use start`);
+  }
+  await Deno.mkdir(paths.cfgDir, { recursive: true, mode: 0o755 });
+  await Deno.mkdir(paths.logDir, { recursive: true, mode: 0o700 });
+  const identity = generateIdentity({ commonName: o.host, algorithm: o.algorithm });
+  await writeIdentityFiles(paths.cfgDir, identity);
+  const fp = fingerprintB64u(identity.ca.cert);
+  await Deno.writeTextFile(`${paths.cfgDir}/fingerprint`, `${fp}\n`);
+  const control = o.controlPort !== undefined
+    ? { admin: encodeBase64Url(randomBytes(24)), user: encodeBase64Url(randomBytes(24)) }
+    : undefined;
+  const text = xftpIniContent({
+    host: o.host,
+    port: o.port,
+    storeLog: o.storeLog,
+    filesPath: o.filesPath,
+    storageQuota: o.storageQuota,
+    cfgDir: paths.cfgDir,
+    controlPort: o.controlPort,
+    controlAdminPassword: control?.admin,
+    controlUserPassword: control?.user,
+    webStaticPath: o.webStaticPath,
+  });
+  // the file may hold the upload and control-port passwords
+  await Deno.writeTextFile(iniPath, text, { mode: 0o600, createNew: true });
+  const address = serverAddress(fp, undefined, o.host, o.port);
+  out(`Server initialized, configuration: ${iniPath}`);
+  out(`Fingerprint: ${fp}`);
+  out(`Server address: ${address}`);
+  if (control) out(`Control port ${o.controlPort}: passwords are in ${iniPath} ([AUTH] control_port_*_password)`);
+  out(`Keep ${paths.cfgDir}/ca.key offline once the server runs; it is only needed by "simplex xftp-server cert".`);
+  return address;
+}
+
+async function loadConfig(paths: XftpPaths): Promise<XftpConfig> {
+  const iniPath = `${paths.cfgDir}/${INI_FILE}`;
+  let text: string;
+  try {
+    text = await Deno.readTextFile(iniPath);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UsageError(`no configuration at ${iniPath}: run "simplex xftp-server init" first`);
+    }
+    throw e;
+  }
+  return parseXftpConfig(text, paths, iniPath);
+}
+
+/** The identity files, with the fingerprint re-checked (`checkSavedFingerprint`). */
+export async function loadIdentity(cfgDir: string): Promise<{ fp: string; identity: XftpIdentity }> {
+  const ca = await readCertificateFile(`${cfgDir}/ca.crt`);
+  const server = await readCertificateFile(`${cfgDir}/server.crt`);
+  const signKey = await readPrivateKeyFile(`${cfgDir}/server.key`);
+  const fp = fingerprintB64u(ca.der);
+  const stored = (await Deno.readTextFile(`${cfgDir}/fingerprint`).catch(() => "")).trim();
+  if (stored !== fp) throw new Error(`Stored fingerprint is invalid: ${cfgDir}/fingerprint does not match ca.crt`);
+  return { fp, identity: { keyHash: fingerprint(ca.der), chain: [server.der, ca.der], signKey } };
+}
+
+/** Starts the server and resolves when it has shut down on SIGINT/SIGTERM. */
+export async function startXftp(paths: XftpPaths, out: Out): Promise<void> {
+  const config = await loadConfig(paths);
+  const { fp, identity } = await loadIdentity(paths.cfgDir);
+  out(`Fingerprint: ${fp}`);
+  out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.port)}`);
+  out(`Expiring files after ${config.fileExpirationHours} hours`);
+  out(
+    config.inactiveClients
+      ? `Expiring clients inactive for ${config.inactiveClients.ttl} seconds every ${config.inactiveClients.checkInterval} seconds`
+      : "Not expiring inactive clients",
+  );
+  out(`Uploading new files ${config.newFiles ? (config.createPassword ? "requires password." : "allowed.") : "NOT allowed."}`);
+  if (config.storageQuota !== undefined) out(`Storage quota: ${formatFileSize(config.storageQuota)}`);
+  const running = await startXftpService({ config, identity, log: out });
+  if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
+  out(`Listening on port ${running.server.port}...`);
+  await new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", resolve);
+    Deno.addSignalListener("SIGTERM", resolve);
+  });
+  out("Shutting down...");
+  await running.close();
+  out("Server stopped");
+}
+
+async function rotateCertificate(paths: XftpPaths, out: Out): Promise<void> {
+  const config = await loadConfig(paths);
+  const caKey = await readPrivateKeyFile(`${paths.cfgDir}/ca.key`).catch((e) => {
+    if (e instanceof Deno.errors.NotFound) throw new UsageError(`${paths.cfgDir}/ca.key is needed to issue a certificate`);
+    throw e;
+  });
+  const ca = await readCertificateFile(`${paths.cfgDir}/ca.crt`);
+  const old = await readCertificateFile(`${paths.cfgDir}/server.crt`);
+  const credential = generateOnlineCertificate(caKey, ca.der, { commonName: old.subject.commonName ?? config.host });
+  await writePrivateKeyFile(`${paths.cfgDir}/server.key`, credential.key, { overwrite: true });
+  await writeCertificateFile(`${paths.cfgDir}/server.crt`, credential.cert, { overwrite: true });
+  out(`Generated new server credentials; the fingerprint is unchanged: ${fingerprintB64u(ca.der)}`);
+  out("Restart the server to use them.");
+}
+
+async function deleteXftp(paths: XftpPaths, yes: boolean, out: Out): Promise<void> {
+  if (!yes) {
+    throw new UsageError(
+      `this deletes ${paths.cfgDir} and ${paths.logDir}; the server identity cannot be recovered: add -y to confirm`,
+    );
+  }
+  for (const dir of [paths.cfgDir, paths.logDir]) {
+    await Deno.remove(dir, { recursive: true }).catch((e) => {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    });
+    out(`Deleted ${dir}`);
+  }
+}
+
+function parsePort(s: string): number {
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || n < 1 || n > 65535) throw new UsageError(`bad port "${s}"`);
+  return n;
+}
+
+function parseInitOptions(args: string[], paths: XftpPaths, quickStart: boolean): InitOptions {
+  // --control-port takes an optional value, which parseArgs cannot express
+  let controlPort: number | undefined;
+  const rest = args.filter((a) => {
+    const m = /^--control-port(?:=(\d+))?$/.exec(a);
+    if (!m) return true;
+    controlPort = m[1] ? parsePort(m[1]) : DEFAULT_CONTROL_PORT;
+    return false;
+  });
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      path: { type: "string", short: "p" },
+      quota: { type: "string", short: "q" },
+      ip: { type: "string" },
+      fqdn: { type: "string", short: "n" },
+      "sign-algorithm": { type: "string", short: "a" },
+      "disable-store-log": { type: "boolean" },
+      port: { type: "string" },
+      "web-path": { type: "string" },
+      yes: { type: "boolean", short: "y" },
+    },
+    strict: true,
+  });
+  const alg = (values["sign-algorithm"] ?? "ED25519").toUpperCase();
+  if (alg !== "ED25519" && alg !== "ED448") throw new UsageError("--sign-algorithm must be ED25519 or ED448");
+  const filesPath = values.path ?? (quickStart ? `${paths.logDir}/files` : undefined);
+  if (filesPath === undefined) throw new UsageError("init needs --path, the directory for file chunks");
+  const quotaText = values.quota ?? (quickStart ? QUICK_START_QUOTA : undefined);
+  if (quotaText === undefined) throw new UsageError("init needs --quota, e.g. 100gb");
+  const storageQuota = parseFileSize(quotaText);
+  if (storageQuota === undefined) throw new UsageError(`bad --quota "${quotaText}": use e.g. 500mb or 100gb`);
+  return {
+    host: values.fqdn ?? values.ip ?? "127.0.0.1",
+    algorithm: alg === "ED448" ? "Ed448" : "Ed25519",
+    filesPath,
+    storageQuota,
+    storeLog: !values["disable-store-log"],
+    port: values.port ? parsePort(values.port) : quickStart ? QUICK_START_PORT : DEFAULT_XFTP_PORT,
+    controlPort,
+    webStaticPath: values["web-path"],
+  };
+}
+
+export async function runXftpServerCommand(args: string[], out: Out = console.log): Promise<number> {
+  const paths = xftpPaths();
+  const [sub, ...rest] = args;
+  try {
+    switch (sub) {
+      case "init":
+        await initXftpServer(paths, parseInitOptions(rest, paths, false), out);
+        return 0;
+      case "start":
+        if (rest.length > 0) throw new UsageError("start takes no arguments");
+        await startXftp(paths, out);
+        return 0;
+      case "cert":
+        if (rest.length > 0) throw new UsageError("cert takes no arguments");
+        await rotateCertificate(paths, out);
+        return 0;
+      case "delete": {
+        const { values } = parseArgs({ args: rest, options: { yes: { type: "boolean", short: "y" } }, strict: true });
+        await deleteXftp(paths, values.yes ?? false, out);
+        return 0;
+      }
+      default: {
+        if (sub !== undefined && !sub.startsWith("-")) throw new UsageError(`unknown xftp-server command '${sub}'`);
+        if (!(await exists(`${paths.cfgDir}/${INI_FILE}`))) {
+          await initXftpServer(paths, parseInitOptions(args, paths, true), out);
+        } else if (args.length > 0) {
+          throw new UsageError("options are for the first start only: the server is already initialized");
+        }
+        await startXftp(paths, out);
+        return 0;
+      }
+    }
+  } catch (e) {
+    if (e instanceof IniError) {
+      console.error(`simplex xftp-server: ${e.message}`);
+      return 1;
+    }
+    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      throw new UsageError(e.message);
+    }
+    throw e;
+  }
+}
+
+export const xftpServerCommand: Command = {
+  name: "xftp-server",
+  summary: "XFTP file server (xftp-server compatible): init, start, cert, delete",
+  usage: XFTP_SERVER_USAGE,
+  run: (args) => runXftpServerCommand(args),
+};

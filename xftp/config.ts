@@ -1,0 +1,239 @@
+/**
+ * The XFTP server's configuration: `file-server.ini` with the reference's sections and keys
+ * (xftp.md §3.4), its default locations and environment overrides, and the file `init` writes.
+ */
+import { Ini, IniError } from "../core/config/ini.ts";
+
+export const INI_FILE = "file-server.ini";
+export const DEFAULT_CFG_DIR = "/etc/opt/simplex-xftp";
+export const DEFAULT_LOG_DIR = "/var/opt/simplex-xftp";
+export const DEFAULT_XFTP_PORT = 443;
+export const DEFAULT_CONTROL_PORT = 5226;
+export const DEFAULT_FILE_EXPIRATION_HOURS = 48;
+export const DEFAULT_INACTIVE_TTL = 21600;
+export const DEFAULT_INACTIVE_CHECK_INTERVAL = 3600;
+
+export interface XftpPaths {
+  readonly cfgDir: string;
+  readonly logDir: string;
+}
+
+/** `XFTP_SERVER_CFG_PATH`/`XFTP_SERVER_LOG_PATH` override the reference's default directories. */
+export function xftpPaths(env: { get(name: string): string | undefined } = Deno.env): XftpPaths {
+  return {
+    cfgDir: env.get("XFTP_SERVER_CFG_PATH") ?? DEFAULT_CFG_DIR,
+    logDir: env.get("XFTP_SERVER_LOG_PATH") ?? DEFAULT_LOG_DIR,
+  };
+}
+
+export interface XftpConfig extends XftpPaths {
+  /** `[TRANSPORT] host`, only printed in the server address */
+  readonly host: string;
+  readonly port: number;
+  readonly controlPort?: number;
+  readonly logTlsErrors: boolean;
+  /** `[STORE_LOG] enable` */
+  readonly storeLog: boolean;
+  readonly fileExpirationHours: number;
+  readonly logStats: boolean;
+  readonly prometheusInterval?: number;
+  readonly newFiles: boolean;
+  readonly createPassword?: string;
+  readonly controlAdminPassword?: string;
+  readonly controlUserPassword?: string;
+  /** `[FILES] path`: where chunk files live */
+  readonly filesPath: string;
+  /** bytes; unset means no quota */
+  readonly storageQuota?: number;
+  readonly inactiveClients?: { readonly ttl: number; readonly checkInterval: number };
+  /** `[WEB] cert`/`key`: the credential presented to clients that send SNI */
+  readonly webCredential?: { readonly cert: string; readonly key: string };
+  readonly webStaticPath?: string;
+}
+
+const BASIC_AUTH = /^[\x21-\x7e]+$/;
+
+/** A password that fits in `xftp://fp:password@host`: printable ASCII without spaces, `@`, `:` or `/`. */
+export function validBasicAuth(s: string): boolean {
+  return BASIC_AUTH.test(s) && !/[@:/]/.test(s);
+}
+
+const UNITS: Record<string, number> = { "": 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
+
+/** `FileSize` text: `N` bytes, or `Nkb`, `Nmb`, `Ngb` (binary units); undefined when malformed. */
+export function parseFileSize(text: string): number | undefined {
+  const m = /^(\d+)(kb|mb|gb)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]) * UNITS[m[2] ?? ""];
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** The largest exact unit, as the reference writes sizes (`100gb`, `65536` → `64kb`). */
+export function formatFileSize(bytes: number): string {
+  for (const unit of ["gb", "mb", "kb"]) {
+    if (bytes > 0 && bytes % UNITS[unit] === 0) return `${bytes / UNITS[unit]}${unit}`;
+  }
+  return String(bytes);
+}
+
+/**
+ * The reference reads INI files with the `ini` package, which also takes `key: value`; the shared
+ * parser only takes `=`, so a colon that comes before any `=` is turned into one first.
+ */
+function normalizeColons(text: string): string {
+  return text.split(/\r?\n/).map((line) => {
+    const t = line.trim();
+    if (t === "" || t.startsWith("#") || t.startsWith(";") || t.startsWith("[")) return line;
+    const colon = line.indexOf(":");
+    const eq = line.indexOf("=");
+    return colon > 0 && (eq < 0 || colon < eq) ? `${line.slice(0, colon)}=${line.slice(colon + 1)}` : line;
+  }).join("\n");
+}
+
+function password(ini: Ini, key: string, path: string): string | undefined {
+  const value = ini.string("AUTH", key) || undefined;
+  if (value !== undefined && !validBasicAuth(value)) {
+    throw new IniError(`${path}: [AUTH] ${key} must be printable ASCII without spaces, '@', ':' or '/'`);
+  }
+  return value;
+}
+
+export function parseXftpConfig(text: string, paths: XftpPaths, path = INI_FILE): XftpConfig {
+  const ini = Ini.parse(normalizeColons(text), path);
+  const storeFiles = ini.choice("STORE_LOG", "store_files", ["memory", "database"], "memory");
+  if (storeFiles === "database") {
+    throw new IniError(`${path}: [STORE_LOG] store_files = database is not supported by this server`);
+  }
+  const quotaText = ini.string("FILES", "storage_quota") || undefined;
+  const storageQuota = quotaText === undefined ? undefined : parseFileSize(quotaText);
+  if (quotaText !== undefined && storageQuota === undefined) {
+    throw new IniError(`${path}: [FILES] storage_quota: expected a size like 100gb, got "${quotaText}"`);
+  }
+  const disconnect = ini.bool("INACTIVE_CLIENTS", "disconnect", false);
+  const cert = ini.string("WEB", "cert") || undefined;
+  const key = ini.string("WEB", "key") || undefined;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new IniError(`${path}: [WEB] cert and key must be set together`);
+  }
+  const port = ini.ports("TRANSPORT", "port");
+  if (port.length !== 1) throw new IniError(`${path}: [TRANSPORT] port: one port is served`);
+  return {
+    ...paths,
+    host: ini.string("TRANSPORT", "host") || "127.0.0.1",
+    port: port[0],
+    controlPort: ini.int("TRANSPORT", "control_port", undefined, 1, 65535),
+    logTlsErrors: ini.bool("TRANSPORT", "log_tls_errors", false),
+    storeLog: ini.bool("STORE_LOG", "enable", false),
+    fileExpirationHours: ini.int("STORE_LOG", "expire_files_hours", DEFAULT_FILE_EXPIRATION_HOURS, 1),
+    logStats: ini.bool("STORE_LOG", "log_stats", false),
+    prometheusInterval: ini.int("STORE_LOG", "prometheus_interval", undefined, 1),
+    newFiles: ini.bool("AUTH", "new_files", true),
+    createPassword: password(ini, "create_password", path),
+    controlAdminPassword: password(ini, "control_port_admin_password", path),
+    controlUserPassword: password(ini, "control_port_user_password", path),
+    filesPath: ini.required("FILES", "path"),
+    storageQuota,
+    inactiveClients: disconnect
+      ? {
+        // required when disconnect = on, as the reference reads them
+        ttl: ini.int("INACTIVE_CLIENTS", "ttl", undefined, 1) ?? missing(path, "INACTIVE_CLIENTS", "ttl"),
+        checkInterval: ini.int("INACTIVE_CLIENTS", "check_interval", undefined, 1) ??
+          missing(path, "INACTIVE_CLIENTS", "check_interval"),
+      }
+      : undefined,
+    webCredential: cert && key ? { cert, key } : undefined,
+    webStaticPath: ini.string("WEB", "static_path") || undefined,
+  };
+}
+
+function missing(path: string, section: string, key: string): never {
+  throw new IniError(`${path}: [${section}] ${key} is required`);
+}
+
+export interface InitSettings {
+  readonly host: string;
+  readonly port: number;
+  readonly storeLog: boolean;
+  readonly filesPath: string;
+  readonly storageQuota: number;
+  readonly cfgDir: string;
+  readonly controlPort?: number;
+  readonly controlAdminPassword?: string;
+  readonly controlUserPassword?: string;
+  readonly webStaticPath?: string;
+}
+
+const off = (enabled: boolean) => (enabled ? "" : "# ");
+
+/** The `file-server.ini` that `init` writes: the reference's keys, every default shown. */
+export function xftpIniContent(s: InitSettings): string {
+  const control = s.controlPort !== undefined;
+  return `[INFORMATION]
+# Details shown to the users of this server; all optional.
+# source_code = URI of the source code this server runs
+# server_country = ISO-3166 2-letter code
+# operator = entity (organization or person name)
+# operator_country = ISO-3166 2-letter code
+# website =
+# admin_simplex = SimpleX address
+# admin_email =
+# complaints_simplex = SimpleX address
+# complaints_email =
+# hosting = entity (organization or person name)
+# hosting_country = ISO-3166 2-letter code
+# hosting_type = virtual
+
+[STORE_LOG]
+# on: file records are appended to file-server-store.log in the log directory and restored on
+# start (the log is compacted then). off: records are lost when the server stops.
+enable = ${s.storeLog ? "on" : "off"}
+
+# Only memory is supported by this server (database is PostgreSQL in the reference).
+store_files = memory
+
+# Files are deleted this many hours after they were created.
+expire_files_hours = ${DEFAULT_FILE_EXPIRATION_HOURS}
+
+# Daily statistics in file-server-stats.daily.log (CSV).
+log_stats = off
+
+# Prometheus metrics written to xftp-server-metrics.txt every N seconds.
+# prometheus_interval = 60
+
+[AUTH]
+# off refuses every new file (for decommissioning a server; downloads keep working).
+new_files = on
+
+# A password to upload files; it becomes part of the server address
+# (xftp://fingerprint:password@host). Printable ASCII without spaces, '@', ':' or '/'.
+# create_password =
+
+${off(control)}control_port_admin_password = ${s.controlAdminPassword ?? ""}
+${off(control)}control_port_user_password = ${s.controlUserPassword ?? ""}
+
+[TRANSPORT]
+# host is only used to print the server address.
+host = ${s.host}
+port = ${s.port}
+log_tls_errors = off
+${off(control)}control_port = ${s.controlPort ?? DEFAULT_CONTROL_PORT}
+
+[FILES]
+path = ${s.filesPath}
+storage_quota = ${formatFileSize(s.storageQuota)}
+
+[INACTIVE_CLIENTS]
+# Connections that send nothing for ttl seconds are closed.
+disconnect = off
+# ttl = ${DEFAULT_INACTIVE_TTL}
+# check_interval = ${DEFAULT_INACTIVE_CHECK_INTERVAL}
+
+[WEB]
+${off(s.webStaticPath !== undefined)}static_path = ${s.webStaticPath ?? ""}
+
+# A certificate for browsers (xftp-web) on the XFTP port, chosen when a client sends SNI; it
+# also turns on CORS for those connections. Ed25519, Ed448 or ECDSA P-256 keys.
+# cert = ${s.cfgDir}/web.crt
+# key = ${s.cfgDir}/web.key
+`;
+}
