@@ -87,14 +87,18 @@ export interface InitOptions {
 }
 
 export function serverAddress(fp: string, password: string | undefined, host: string, port: number): string {
-  return `xftp://${fp}${password ? `:${password}` : ""}@${host}${port === DEFAULT_XFTP_PORT ? "" : `:${port}`}`;
+  return `xftp://${fp}${password ? `:${password}` : ""}@${host}${
+    port === DEFAULT_XFTP_PORT ? "" : `:${port}`
+  }`;
 }
 
 /** Creates the configuration and identity; returns the server address. */
 export async function initXftpServer(paths: XftpPaths, o: InitOptions, out: Out): Promise<string> {
   const iniPath = `${paths.cfgDir}/${INI_FILE}`;
   if (await exists(iniPath)) {
-    throw new UsageError(`the server is already initialized (${iniPath} exists); delete it first or use start`);
+    throw new UsageError(
+      `the server is already initialized (${iniPath} exists); delete it first or use start`,
+    );
   }
   await Deno.mkdir(paths.cfgDir, { recursive: true, mode: 0o755 });
   await Deno.mkdir(paths.logDir, { recursive: true, mode: 0o700 });
@@ -123,8 +127,12 @@ export async function initXftpServer(paths: XftpPaths, o: InitOptions, out: Out)
   out(`Server initialized, configuration: ${iniPath}`);
   out(`Fingerprint: ${fp}`);
   out(`Server address: ${address}`);
-  if (control) out(`Control port ${o.controlPort}: passwords are in ${iniPath} ([AUTH] control_port_*_password)`);
-  out(`Keep ${paths.cfgDir}/ca.key offline once the server runs; it is only needed by "simplex xftp-server cert".`);
+  if (control) {
+    out(`Control port ${o.controlPort}: passwords are in ${iniPath} ([AUTH] control_port_*_password)`);
+  }
+  out(
+    `Keep ${paths.cfgDir}/ca.key offline once the server runs; it is only needed by "simplex xftp-server cert".`,
+  );
   return address;
 }
 
@@ -149,7 +157,9 @@ export async function loadIdentity(cfgDir: string): Promise<{ fp: string; identi
   const signKey = await readPrivateKeyFile(`${cfgDir}/server.key`);
   const fp = fingerprintB64u(ca.der);
   const stored = (await Deno.readTextFile(`${cfgDir}/fingerprint`).catch(() => "")).trim();
-  if (stored !== fp) throw new Error(`Stored fingerprint is invalid: ${cfgDir}/fingerprint does not match ca.crt`);
+  if (stored !== fp) {
+    throw new Error(`Stored fingerprint is invalid: ${cfgDir}/fingerprint does not match ca.crt`);
+  }
   return { fp, identity: { keyHash: fingerprint(ca.der), chain: [server.der, ca.der], signKey } };
 }
 
@@ -165,7 +175,11 @@ export async function startXftp(paths: XftpPaths, out: Out): Promise<void> {
       ? `Expiring clients inactive for ${config.inactiveClients.ttl} seconds every ${config.inactiveClients.checkInterval} seconds`
       : "Not expiring inactive clients",
   );
-  out(`Uploading new files ${config.newFiles ? (config.createPassword ? "requires password." : "allowed.") : "NOT allowed."}`);
+  out(
+    `Uploading new files ${
+      config.newFiles ? (config.createPassword ? "requires password." : "allowed.") : "NOT allowed."
+    }`,
+  );
   if (config.storageQuota !== undefined) out(`Storage quota: ${formatFileSize(config.storageQuota)}`);
   const running = await startXftpService({ config, identity, log: out });
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
@@ -182,12 +196,16 @@ export async function startXftp(paths: XftpPaths, out: Out): Promise<void> {
 async function rotateCertificate(paths: XftpPaths, out: Out): Promise<void> {
   const config = await loadConfig(paths);
   const caKey = await readPrivateKeyFile(`${paths.cfgDir}/ca.key`).catch((e) => {
-    if (e instanceof Deno.errors.NotFound) throw new UsageError(`${paths.cfgDir}/ca.key is needed to issue a certificate`);
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UsageError(`${paths.cfgDir}/ca.key is needed to issue a certificate`);
+    }
     throw e;
   });
   const ca = await readCertificateFile(`${paths.cfgDir}/ca.crt`);
   const old = await readCertificateFile(`${paths.cfgDir}/server.crt`);
-  const credential = generateOnlineCertificate(caKey, ca.der, { commonName: old.subject.commonName ?? config.host });
+  const credential = generateOnlineCertificate(caKey, ca.der, {
+    commonName: old.subject.commonName ?? config.host,
+  });
   await writePrivateKeyFile(`${paths.cfgDir}/server.key`, credential.key, { overwrite: true });
   await writeCertificateFile(`${paths.cfgDir}/server.crt`, credential.cert, { overwrite: true });
   out(`Generated new server credentials; the fingerprint is unchanged: ${fingerprintB64u(ca.der)}`);
@@ -275,12 +293,18 @@ export async function runXftpServerCommand(args: string[], out: Out = console.lo
         await rotateCertificate(paths, out);
         return 0;
       case "delete": {
-        const { values } = parseArgs({ args: rest, options: { yes: { type: "boolean", short: "y" } }, strict: true });
+        const { values } = parseArgs({
+          args: rest,
+          options: { yes: { type: "boolean", short: "y" } },
+          strict: true,
+        });
         await deleteXftp(paths, values.yes ?? false, out);
         return 0;
       }
       default: {
-        if (sub !== undefined && !sub.startsWith("-")) throw new UsageError(`unknown xftp-server command '${sub}'`);
+        if (sub !== undefined && !sub.startsWith("-")) {
+          throw new UsageError(`unknown xftp-server command '${sub}'`);
+        }
         if (!(await exists(`${paths.cfgDir}/${INI_FILE}`))) {
           await initXftpServer(paths, parseInitOptions(args, paths, true), out);
         } else if (args.length > 0) {

@@ -49,6 +49,10 @@ export interface XftpConfig extends XftpPaths {
   /** `[WEB] cert`/`key`: the credential presented to clients that send SNI */
   readonly webCredential?: { readonly cert: string; readonly key: string };
   readonly webStaticPath?: string;
+  /** `[WEB] http`: a plain HTTP port for the static site */
+  readonly webHttpPort?: number;
+  /** `[WEB] https`: an HTTPS port for the static site, with the `[WEB]` certificate */
+  readonly webHttpsPort?: number;
 }
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
@@ -115,6 +119,12 @@ export function parseXftpConfig(text: string, paths: XftpPaths, path = INI_FILE)
   if ((cert === undefined) !== (key === undefined)) {
     throw new IniError(`${path}: [WEB] cert and key must be set together`);
   }
+  if ((ini.has("WEB", "http") || ini.has("WEB", "https")) && !ini.string("WEB", "static_path")) {
+    throw new IniError(`${path}: [WEB] http and https serve static_path, which is not set`);
+  }
+  if (ini.has("WEB", "https") && (cert === undefined || key === undefined)) {
+    throw new IniError(`${path}: [WEB] https needs cert and key`);
+  }
   const port = ini.ports("TRANSPORT", "port");
   if (port.length !== 1) throw new IniError(`${path}: [TRANSPORT] port: one port is served`);
   return {
@@ -143,6 +153,8 @@ export function parseXftpConfig(text: string, paths: XftpPaths, path = INI_FILE)
       : undefined,
     webCredential: cert && key ? { cert, key } : undefined,
     webStaticPath: ini.string("WEB", "static_path") || undefined,
+    webHttpPort: ini.int("WEB", "http", undefined, 1, 65535),
+    webHttpsPort: ini.int("WEB", "https", undefined, 1, 65535),
   };
 }
 
@@ -230,6 +242,10 @@ disconnect = off
 
 [WEB]
 ${off(s.webStaticPath !== undefined)}static_path = ${s.webStaticPath ?? ""}
+
+# Serve static_path on its own ports too: plain HTTP, and HTTPS with the certificate below.
+# http = 8000
+# https = 8443
 
 # A certificate for browsers (xftp-web) on the XFTP port, chosen when a client sends SNI; it
 # also turns on CORS for those connections. Ed25519, Ed448 or ECDSA P-256 keys.

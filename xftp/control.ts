@@ -169,7 +169,9 @@ async function runSession(
         continue;
       }
       if (cmd.type === "quit") break;
-      if (cmd.type !== "auth" && cmd.type !== "help" && cmd.type !== "skip") o.log?.(`control port: ${cmd.type}`);
+      if (cmd.type !== "auth" && cmd.type !== "help" && cmd.type !== "skip") {
+        o.log?.(`control port: ${cmd.type}`);
+      }
       switch (cmd.type) {
         case "auth": {
           const given = sha256(utf8.encode(cmd.password));
@@ -187,7 +189,9 @@ async function runSession(
         }
         case "stats-rts": {
           const m = Deno.memoryUsage();
-          await write(`memory: rss=${m.rss}, heapTotal=${m.heapTotal}, heapUsed=${m.heapUsed}, external=${m.external}`);
+          await write(
+            `memory: rss=${m.rss}, heapTotal=${m.heapTotal}, heapUsed=${m.heapUsed}, external=${m.external}`,
+          );
           break;
         }
         case "delete":

@@ -23,9 +23,9 @@ import {
   encodeResponseBlock,
   type FileCommand,
   type FileResponse,
+  type SimpleXftpErrorType,
   verifyAuthorization,
   XFTP_BLOCK_SIZE,
-  type XftpError,
   xftpError,
 } from "../core/xftp/mod.ts";
 import type { RequestBody } from "./body.ts";
@@ -117,7 +117,12 @@ export class FileServer {
 
   /** A request block (and body) to the response block, as `processRequest` does. */
   async process(req: FileRequest): Promise<FileReply> {
-    const respond = (corrId: Uint8Array, entityId: Uint8Array, r: FileResponse, download?: ChunkDownload) => ({
+    const respond = (
+      corrId: Uint8Array,
+      entityId: Uint8Array,
+      r: FileResponse,
+      download?: ChunkDownload,
+    ) => ({
       block: encodeResponseBlock(req.version, req.sessionId, corrId, entityId, r),
       download,
       abandonBody: r.type === "ERR" && r.error.type === "TIMEOUT",
@@ -140,7 +145,10 @@ export class FileServer {
     }
     const { file, key } = found.value;
     if (file.status.type === "blocked") {
-      return respond(t.corrId, t.entityId, { type: "ERR", error: { type: "BLOCKED", info: file.status.info } });
+      return respond(t.corrId, t.entityId, {
+        type: "ERR",
+        error: { type: "BLOCKED", info: file.status.info },
+      });
     }
     if (!verifyAuthorization(key as AuthPublicKey, auth, req.serverDhKey)) {
       return respond(t.corrId, t.entityId, err("AUTH"));
@@ -215,7 +223,12 @@ export class FileServer {
     if (this.usedStorage + size > quota) return err("QUOTA");
     this.usedStorage += size;
     const path = `${this.#o.filesPath}/${encodeBase64Url(file.senderId)}`;
-    const r = await receiveChunk(body, { path, size, digest, timeout: this.#o.fileTimeout ?? DEFAULT_FILE_TIMEOUT });
+    const r = await receiveChunk(body, {
+      path,
+      size,
+      digest,
+      timeout: this.#o.fileTimeout ?? DEFAULT_FILE_TIMEOUT,
+    });
     if (!r.ok) {
       this.usedStorage -= size;
       return err(r.error);
@@ -310,8 +323,8 @@ export class FileServer {
   }
 }
 
-function err(type: Parameters<typeof xftpError>[0]): FileResponse {
-  return { type: "ERR", error: xftpError(type) as XftpError };
+function err(type: SimpleXftpErrorType): FileResponse {
+  return { type: "ERR", error: xftpError(type) };
 }
 
 /** Tries fresh random IDs up to 3 times (`retryAdd`). */

@@ -7,7 +7,12 @@
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { constantTimeEqual } from "../core/encoding/bytes.ts";
 import type { VersionRange } from "../core/encoding/binary.ts";
-import { generateKeyPair, type PrivateKey, publicKeyOf, type SignatureAlgorithm } from "../core/crypto/keys.ts";
+import {
+  generateKeyPair,
+  type PrivateKey,
+  publicKeyOf,
+  type SignatureAlgorithm,
+} from "../core/crypto/keys.ts";
 import {
   createServerHello,
   encodeHandshakeError,

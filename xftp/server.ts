@@ -5,13 +5,13 @@
  * jobs (file expiry, inactive clients).
  */
 import http2 from "node:http2";
-import { encodePrivateKeyDer } from "../core/crypto/keys.ts";
-import { listen, type ServerCertificate, type TlsConnection, type TlsListener } from "../core/tls/mod.ts";
+import { encodePrivateKeyDer, type PrivateKey } from "../core/crypto/keys.ts";
+import { listen, type ServerCertificate, type TlsConnection } from "../core/tls/mod.ts";
 import { XFTP_BLOCK_SIZE } from "../core/xftp/mod.ts";
 import { RequestBody } from "./body.ts";
 import { sendEncryptedChunk } from "./chunk_files.ts";
 import { type FileReply, FileServer, type FileServerOptions } from "./file_server.ts";
-import { type XftpIdentity, XftpHandshakes } from "./handshake.ts";
+import { XftpHandshakes, type XftpIdentity } from "./handshake.ts";
 import { serveStaticFile } from "./static_files.ts";
 
 /** The server's ALPN list, in its order of preference (`alpnSupportedXFTPhandshakes <> httpALPN`). */
@@ -35,7 +35,10 @@ export interface XftpServerOptions extends FileServerOptions {
   /** default 0.0.0.0, as the reference listens on all interfaces */
   readonly hostname?: string;
   /** `[WEB] cert/key`: presented to clients that send SNI, and turns on CORS for them */
-  readonly webCredential?: { readonly chain: readonly Uint8Array[]; readonly privateKey: Uint8Array | string };
+  readonly webCredential?: {
+    readonly chain: readonly Uint8Array[];
+    readonly privateKey: Uint8Array | string;
+  };
   readonly alpn?: readonly string[];
   /** seconds after which files expire; unset: never */
   readonly fileTtl?: number;
@@ -112,11 +115,13 @@ export async function startXftpServer(o: XftpServerOptions): Promise<RunningXftp
         activeAt: Date.now(),
       };
       connections.add(info);
-      const done = serveConnection(info, { files, handshakes, webStaticPath: o.webStaticPath }).finally(() => {
-        connections.delete(info);
-        handshakes.drop(info.sessionId);
-        serving.delete(done);
-      });
+      const done = serveConnection(info, { files, handshakes, webStaticPath: o.webStaticPath }).finally(
+        () => {
+          connections.delete(info);
+          handshakes.drop(info.sessionId);
+          serving.delete(done);
+        },
+      );
       serving.add(done);
     }
   })();
@@ -148,10 +153,32 @@ interface Services {
 function serveConnection(info: ConnectionInfo, services: Services): Promise<void> {
   const h2 = http2.createServer();
   const duplex = info.conn.duplex;
+  // a failing client ends its own connection or stream, never the server
+  duplex.on("error", () => {});
+  h2.on("sessionError", () => {});
   // the peer's close_notify or EOF ends the connection; the TLS layer cannot half-close
   duplex.on("end", () => duplex.destroy());
   const closed = new Promise<void>((resolve) => duplex.on("close", resolve));
+  let open = 0;
+  let peerGoaway = false;
+  h2.on("session", (session) => {
+    // Deno 2.9's node:http2 answers a client's GOAWAY with its own (session.close), which can
+    // abort the whole process in nghttp2 (assertion in find_stream_on_goaway_func; `xftp recv`
+    // against a server process hit it 4 runs in 5). Close the connection ourselves instead,
+    // once the client's last stream is done.
+    session.close = () => {};
+    session.on("goaway", () => {
+      peerGoaway = true;
+      if (open === 0) duplex.destroy();
+    });
+  });
   h2.on("stream", (stream, headers) => {
+    open++;
+    stream.on("close", () => {
+      open--;
+      if (peerGoaway && open === 0) duplex.destroy();
+    });
+    stream.on("error", () => {});
     info.activeAt = Date.now();
     handleStream(info, services, stream, headers).catch(() => {
       if (!stream.destroyed) stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
@@ -179,32 +206,45 @@ async function handleStream(
   }
   const body = new RequestBody(stream);
   const head = await body.head(XFTP_BLOCK_SIZE);
-  const reply = (bytes: Uint8Array) => {
-    stream.respond({ ":status": 200, ...cors }, { endStream: bytes.length === 0 });
-    if (bytes.length > 0) stream.end(bytes);
+  const session = routeRequest(info, services.handshakes, headers, head);
+  if ("reply" in session) {
+    stream.respond({ ":status": 200, ...cors }, { endStream: session.reply.length === 0 });
+    if (session.reply.length > 0) stream.end(session.reply);
     discardRest(stream, body);
-  };
-  const alpn = info.alpn;
-  let version = 1;
-  let serverDhKey;
-  if (alpn === "xftp/1" || alpn === "http/1.1" || (alpn === "h2" && info.sniUsed)) {
-    const outcome = services.handshakes.handle({
-      sessionId: info.sessionId,
-      sniUsed: info.sniUsed,
-      webHello: headers["xftp-web-hello"] !== undefined,
-      webHandshake: headers["xftp-handshake"] !== undefined,
-      head,
-    });
-    if (outcome.type === "reply") return reply(outcome.body);
-    version = outcome.version;
-    serverDhKey = outcome.serverDhKey;
-  } else if (alpn !== undefined) {
-    return reply(new Uint8Array(0));
+    return;
   }
-  const r = await services.files.process({ sessionId: info.sessionId, version, serverDhKey, head, body });
+  const r = await services.files.process({ sessionId: info.sessionId, ...session, head, body });
   await sendReply(stream, cors, r);
   if (r.abandonBody) stream.close(http2.constants.NGHTTP2_NO_ERROR);
   else discardRest(stream, body);
+}
+
+/**
+ * Which handshake a request goes through, by the negotiated ALPN (xftp.md §1.1): none is legacy
+ * v1 without a handshake; `xftp/1`, `http/1.1` and `h2` with SNI run the state machine; anything
+ * else gets an empty 200.
+ */
+function routeRequest(
+  info: ConnectionInfo,
+  handshakes: XftpHandshakes,
+  headers: http2.IncomingHttpHeaders,
+  head: Uint8Array,
+): { reply: Uint8Array } | { version: number; serverDhKey?: PrivateKey<"X25519"> } {
+  const alpn = info.alpn;
+  if (alpn === undefined) return { version: 1 };
+  if (alpn !== "xftp/1" && alpn !== "http/1.1" && !(alpn === "h2" && info.sniUsed)) {
+    return { reply: new Uint8Array(0) };
+  }
+  const outcome = handshakes.handle({
+    sessionId: info.sessionId,
+    sniUsed: info.sniUsed,
+    webHello: headers["xftp-web-hello"] !== undefined,
+    webHandshake: headers["xftp-handshake"] !== undefined,
+    head,
+  });
+  return outcome.type === "reply"
+    ? { reply: outcome.body }
+    : { version: outcome.version, serverDhKey: outcome.serverDhKey };
 }
 
 async function sendReply(stream: http2.ServerHttp2Stream, cors: object, r: FileReply): Promise<void> {
@@ -246,7 +286,9 @@ function discardRest(stream: http2.ServerHttp2Stream, body: RequestBody): void {
     let n = 0;
     while (true) {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const idle = new Promise<"idle">((resolve) => (timer = setTimeout(() => resolve("idle"), DISCARD_IDLE_MS)));
+      const idle = new Promise<"idle">((
+        resolve,
+      ) => (timer = setTimeout(() => resolve("idle"), DISCARD_IDLE_MS)));
       const c = await Promise.race([body.next(), idle]);
       clearTimeout(timer);
       if (c === null) return;

@@ -7,6 +7,7 @@ import type { BlockingInfo } from "../core/smp/errors.ts";
 import { readCertificateChainFile } from "../core/x509/files.ts";
 import type { XftpConfig } from "./config.ts";
 import { startControlPort } from "./control.ts";
+import { serveStaticSite } from "./static_files.ts";
 import { removePartialChunks } from "./chunk_files.ts";
 import type { XftpIdentity } from "./handshake.ts";
 import { type RunningXftpServer, startXftpServer } from "./server.ts";
@@ -19,6 +20,8 @@ export const STORE_LOG_FILE = "file-server-store.log";
 export interface RunningXftpService {
   readonly server: RunningXftpServer;
   readonly controlPort?: number;
+  /** the embedded web server's ports (`[WEB] http`, `https`) */
+  readonly webPorts: readonly number[];
   close(): Promise<void>;
 }
 
@@ -64,7 +67,9 @@ export async function startXftpService(o: ServiceOptions): Promise<RunningXftpSe
     stats,
     storageQuota: config.storageQuota,
     allowNewFiles: config.newFiles,
-    createPassword: config.createPassword === undefined ? undefined : new TextEncoder().encode(config.createPassword),
+    createPassword: config.createPassword === undefined
+      ? undefined
+      : new TextEncoder().encode(config.createPassword),
     fileTtl: config.fileExpirationHours * 3600,
     inactiveClients: config.inactiveClients,
     webCredential,
@@ -99,12 +104,27 @@ export async function startXftpService(o: ServiceOptions): Promise<RunningXftpSe
     prometheusInterval: config.prometheusInterval,
     onError: (e) => log(`stats files: ${(e as Error)?.message ?? e}`),
   });
+  const sites = [
+    ...(config.webHttpPort !== undefined ? [{ port: config.webHttpPort }] : []),
+    ...(config.webHttpsPort !== undefined && config.webCredential
+      ? [{
+        port: config.webHttpsPort,
+        tls: {
+          cert: await Deno.readTextFile(config.webCredential.cert),
+          key: await Deno.readTextFile(config.webCredential.key),
+        },
+      }]
+      : []),
+  ].map((site) => serveStaticSite({ ...site, root: config.webStaticPath!, hostname: o.hostname }));
+  for (const site of sites) log(`Serving the static site on port ${site.port}`);
   log(`Used storage: ${Math.floor(files.usedStorage / 1048576)}mb in ${store.fileCount} files`);
   return {
     server,
     controlPort: control?.addr.port,
+    webPorts: sites.map((s) => s.port),
     async close() {
       metrics.close();
+      await Promise.all(sites.map((s) => s.close()));
       await control?.close();
       await server.close();
       storeLog?.close();
@@ -112,4 +132,3 @@ export async function startXftpService(o: ServiceOptions): Promise<RunningXftpSe
     },
   };
 }
-

@@ -31,25 +31,62 @@ export function staticFilePath(root: string, requestPath: string): string | unde
   return [root.replace(/\/+$/, ""), ...segments].join("/");
 }
 
+export interface StaticFile {
+  readonly bytes: Uint8Array<ArrayBuffer>;
+  readonly contentType: string;
+}
+
+/** The file a request path names under `root`, or undefined (missing, or outside the root). */
+export async function readStaticFile(
+  root: string | undefined,
+  requestPath: string,
+): Promise<StaticFile | undefined> {
+  const path = root === undefined ? undefined : staticFilePath(root, requestPath);
+  if (path === undefined) return undefined;
+  try {
+    const bytes = await Deno.readFile(path);
+    const ext = path.slice(path.lastIndexOf(".") + 1).toLowerCase();
+    return { bytes, contentType: CONTENT_TYPES[ext] ?? "application/octet-stream" };
+  } catch {
+    return undefined;
+  }
+}
+
+/** A `GET` on an SNI connection of the XFTP port. */
 export async function serveStaticFile(
   stream: http2.ServerHttp2Stream,
   root: string | undefined,
   requestPath: string,
 ): Promise<void> {
-  const path = root === undefined ? undefined : staticFilePath(root, requestPath);
-  let bytes: Uint8Array | undefined;
-  if (path !== undefined) {
-    try {
-      bytes = await Deno.readFile(path);
-    } catch {
-      bytes = undefined;
-    }
-  }
-  if (bytes === undefined || stream.destroyed) {
-    if (!stream.destroyed) stream.respond({ ":status": 404 }, { endStream: true });
-    return;
-  }
-  const ext = path!.slice(path!.lastIndexOf(".") + 1).toLowerCase();
-  stream.respond({ ":status": 200, "content-type": CONTENT_TYPES[ext] ?? "application/octet-stream" });
-  stream.end(bytes);
+  const file = await readStaticFile(root, requestPath);
+  if (stream.destroyed) return;
+  if (!file) return void stream.respond({ ":status": 404 }, { endStream: true });
+  stream.respond({ ":status": 200, "content-type": file.contentType });
+  stream.end(file.bytes);
+}
+
+/**
+ * The embedded web server (`[WEB] http` and `https`, the reference's `serveStaticFiles`): the same
+ * static files on their own port, over plain HTTP or HTTPS with the `[WEB]` certificate.
+ */
+export function serveStaticSite(o: {
+  readonly port: number;
+  readonly root: string;
+  readonly hostname?: string;
+  readonly tls?: { readonly cert: string; readonly key: string };
+}): { readonly port: number; close(): Promise<void> } {
+  const server = Deno.serve({
+    port: o.port,
+    hostname: o.hostname ?? "0.0.0.0",
+    onListen: () => {},
+    ...(o.tls ? { cert: o.tls.cert, key: o.tls.key } : {}),
+  }, async (req) => {
+    if (req.method !== "GET" && req.method !== "HEAD") return new Response(null, { status: 405 });
+    const file = await readStaticFile(o.root, new URL(req.url).pathname);
+    if (!file) return new Response("Not found", { status: 404 });
+    return new Response(req.method === "HEAD" ? null : file.bytes, {
+      headers: { "content-type": file.contentType },
+    });
+  });
+  return { port: server.addr.port, close: () => server.shutdown() };
 }

@@ -55,7 +55,11 @@ export class PeriodSets {
       this[name] = new Set();
       return String(n);
     };
-    return { day: take("day", true), week: take("week", now.getUTCDay() === 1), month: take("month", now.getUTCDate() === 1) };
+    return {
+      day: take("day", true),
+      week: take("week", now.getUTCDay() === 1),
+      month: take("month", now.getUTCDate() === 1),
+    };
   }
 }
 
@@ -82,7 +86,14 @@ export function encodeStatsBackup(s: FileServerStats): string {
   const d = s.filesDownloaded;
   return [
     `fromTime=${iso8601Show(s.fromTime)}`,
-    ...(["filesCreated", "fileRecipients", "filesUploaded", "filesExpired", "filesDeleted", "filesBlocked"] as const)
+    ...([
+      "filesCreated",
+      "fileRecipients",
+      "filesUploaded",
+      "filesExpired",
+      "filesDeleted",
+      "filesBlocked",
+    ] as const)
       .map((k) => `${k}=${c[k]}`),
     `filesCount=${c.filesCount}`,
     `filesSize=${c.filesSize}`,
@@ -184,7 +195,9 @@ export function renderPrometheus(s: FileServerStats, now: Date): string {
   const family = (name: string, help: string, type: string, value: number | string) =>
     `# HELP simplex_xftp_${name} ${help}\n# TYPE simplex_xftp_${name} ${type}\nsimplex_xftp_${name} ${value}\n\n`;
   const d = s.filesDownloaded;
-  return `# Recorded at: ${iso8601Show(now)}\n# Stats from: ${iso8601Show(s.fromTime)}\n\n# Files\n# -----\n\n` +
+  return `# Recorded at: ${iso8601Show(now)}\n# Stats from: ${
+    iso8601Show(s.fromTime)
+  }\n\n# Files\n# -----\n\n` +
     METRICS.map(([c, name, help, type]) => family(name, help, type, s.counters[c])).join("") +
     family("files_count_daily", "Daily files count", "gauge", d.day.size) +
     family("files_count_weekly", "Weekly files count", "gauge", d.week.size) +

@@ -34,13 +34,17 @@ export function encodeStoreLogRecord(r: StoreLogRecord): string {
   switch (r.type) {
     case "FNEW": {
       const { sndKey, size, digest } = r.info;
-      return `FNEW ${b64(r.senderId)} ${key(sndKey)} ${size} ${b64(digest)} ${r.createdAt} ${encodeStatus(r.status)}`;
+      return `FNEW ${b64(r.senderId)} ${key(sndKey)} ${size} ${b64(digest)} ${r.createdAt} ${
+        encodeStatus(r.status)
+      }`;
     }
     case "FPUT":
       // a String's text encoding is base64url of its bytes
       return `FPUT ${b64(r.senderId)} ${b64(utf8.encode(r.path))}`;
     case "FADD":
-      return `FADD ${b64(r.senderId)} ${r.recipients.map((x) => `${b64(x.recipientId)}:${key(x.key)}`).join(",")}`;
+      return `FADD ${b64(r.senderId)} ${
+        r.recipients.map((x) => `${b64(x.recipientId)}:${key(x.key)}`).join(",")
+      }`;
     case "FDEL":
       return `FDEL ${b64(r.senderId)}`;
     case "FBLK":
@@ -82,7 +86,13 @@ export function decodeStoreLogRecord(line: string): StoreLogRecord | undefined {
       case "FNEW": {
         if (f.length < 5 || f.length > 6) return undefined;
         const info = { sndKey: publicKey(f[1]), size: decimal(f[2]), digest: id(f[3]) };
-        return { type: "FNEW", senderId: id(f[0]), info, createdAt: decimal(f[4]), status: decodeStatus(f[5]) };
+        return {
+          type: "FNEW",
+          senderId: id(f[0]),
+          info,
+          createdAt: decimal(f[4]),
+          status: decodeStatus(f[5]),
+        };
       }
       case "FPUT":
         return f.length === 2 ? { type: "FPUT", senderId: id(f[0]), path: utf8.decode(id(f[1])) } : undefined;

@@ -48,7 +48,8 @@ export class TestClient {
       hostname: "127.0.0.1",
       port,
       serverName: o.serverName,
-      alpnProtocols: o.alpn ?? ["xftp/1"],
+      // an empty list sends no ALPN at all (legacy v1 clients)
+      alpnProtocols: o.alpn?.length === 0 ? undefined : o.alpn ?? ["xftp/1"],
       // a browser also verifies ECDSA web certificates
       signatureSchemes: o.serverName === undefined
         ? undefined
@@ -97,7 +98,9 @@ export class TestClient {
     this.hello = hello.value;
     this.sessionId = hello.value.sessionId;
     const ack = await this.request(encodeClientHandshake({ version, keyHash: keyHashOf(hello.value) }));
-    if (ack.body.length !== 0) throw new Error(`handshake refused: ${new TextDecoder().decode(ack.body.slice(2, 20))}`);
+    if (ack.body.length !== 0) {
+      throw new Error(`handshake refused: ${new TextDecoder().decode(ack.body.slice(2, 20))}`);
+    }
     return hello.value;
   }
 
@@ -143,7 +146,10 @@ export function keyHashOf(hello: XftpServerHello): Uint8Array {
   return sha256(hello.certChain[hello.certChain.length - 1]);
 }
 
-export function decodeResponse(body: Uint8Array, sessionId: Uint8Array): { response: FileResponse; rest: Uint8Array } {
+export function decodeResponse(
+  body: Uint8Array,
+  sessionId: Uint8Array,
+): { response: FileResponse; rest: Uint8Array } {
   const d = decodeResponseBlock(body.subarray(0, XFTP_BLOCK_SIZE), sessionId);
   if (!d.ok) return { response: { type: "ERR", error: d.error }, rest: body.subarray(XFTP_BLOCK_SIZE) };
   return { response: d.response, rest: body.subarray(XFTP_BLOCK_SIZE) };

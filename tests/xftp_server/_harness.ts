@@ -4,10 +4,9 @@
  */
 import { generateIdentity } from "../../core/x509/identity.ts";
 import { fingerprint } from "../../core/x509/fingerprint.ts";
-import { generateKeyPair, type KeyPair, randomBytes } from "../../core/crypto/keys.ts";
+import { dh, generateKeyPair, type KeyPair, randomBytes } from "../../core/crypto/keys.ts";
 import { sha256 } from "../../core/crypto/hash.ts";
 import { decryptStreamTailTag } from "../../core/crypto/secret_stream.ts";
-import { dh } from "../../core/crypto/keys.ts";
 import type { FileResponse } from "../../core/xftp/mod.ts";
 import { type RunningXftpServer, startXftpServer, type XftpServerOptions } from "../../xftp/server.ts";
 import { TestClient } from "./_client.ts";
@@ -95,18 +94,27 @@ export function errorOf(r: FileResponse | Uint8Array): string {
 
 /** FNEW with the chunk's keys; returns the sender ID and recipient IDs. */
 export async function createChunk(c: TestClient, chunk: TestChunk, basicAuth?: string) {
-  const { response } = await c.command({
-    type: "FNEW",
-    sndKey: chunk.sender.publicKey,
-    size: chunk.bytes.length,
-    digest: chunk.digest,
-    rcvKeys: chunk.recipients.map((r) => r.publicKey),
-    ...(basicAuth === undefined ? {} : { basicAuth: new TextEncoder().encode(basicAuth) }),
-  }, undefined, chunk.sender.privateKey);
+  const { response } = await c.command(
+    {
+      type: "FNEW",
+      sndKey: chunk.sender.publicKey,
+      size: chunk.bytes.length,
+      digest: chunk.digest,
+      rcvKeys: chunk.recipients.map((r) => r.publicKey),
+      ...(basicAuth === undefined ? {} : { basicAuth: new TextEncoder().encode(basicAuth) }),
+    },
+    undefined,
+    chunk.sender.privateKey,
+  );
   return expectType(response, "SIDS");
 }
 
-export async function uploadChunk(c: TestClient, senderId: Uint8Array, chunk: TestChunk, body = chunk.bytes) {
+export async function uploadChunk(
+  c: TestClient,
+  senderId: Uint8Array,
+  chunk: TestChunk,
+  body: Uint8Array | readonly Uint8Array[] = chunk.bytes,
+) {
   return (await c.command({ type: "FPUT" }, senderId, chunk.sender.privateKey, body)).response;
 }
 
@@ -117,7 +125,11 @@ export async function downloadChunk(
   key: KeyPair<"Ed25519">,
 ): Promise<Uint8Array | FileResponse> {
   const dhKeys = generateKeyPair("X25519");
-  const { response, rest } = await c.command({ type: "FGET", dhKey: dhKeys.publicKey }, recipientId, key.privateKey);
+  const { response, rest } = await c.command(
+    { type: "FGET", dhKey: dhKeys.publicKey },
+    recipientId,
+    key.privateKey,
+  );
   if (response.type !== "FILE") return response;
   const secret = dh(response.dhKey, dhKeys.privateKey);
   const plain = decryptStreamTailTag(secret, response.nonce, rest);

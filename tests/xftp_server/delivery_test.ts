@@ -1,9 +1,11 @@
 /** XFTPServerTests "File chunk delivery": create, upload, download, recipients, delete, ack. */
 import assert from "node:assert/strict";
 import { encodeBase64Url } from "../../core/encoding/base64.ts";
-import { generateKeyPair } from "../../core/crypto/keys.ts";
+import { generateKeyPair, type PublicKey, publicKeyOf } from "../../core/crypto/keys.ts";
+import { verifySessionKey } from "../../core/smp/handshake.ts";
 import { sha256 } from "../../core/crypto/hash.ts";
 import {
+  CHUNK,
   createChunk,
   downloadChunk,
   errorOf,
@@ -12,6 +14,7 @@ import {
   makeChunk,
   startServer,
   uploadChunk,
+  xftpIdentity,
 } from "./_harness.ts";
 
 Deno.test("a chunk is created, uploaded, stored under its sender ID and downloaded", async () => {
@@ -134,13 +137,17 @@ Deno.test("FNEW with a size that is not a chunk size is SIZE", async () => {
   try {
     const c = await h.connect();
     const chunk = makeChunk(1, 96 * 1024);
-    const { response } = await c.command({
-      type: "FNEW",
-      sndKey: chunk.sender.publicKey,
-      size: chunk.bytes.length,
-      digest: chunk.digest,
-      rcvKeys: [chunk.recipients[0].publicKey],
-    }, undefined, chunk.sender.privateKey);
+    const { response } = await c.command(
+      {
+        type: "FNEW",
+        sndKey: chunk.sender.publicKey,
+        size: chunk.bytes.length,
+        digest: chunk.digest,
+        rcvKeys: [chunk.recipients[0].publicKey],
+      },
+      undefined,
+      chunk.sender.privateKey,
+    );
     assert.equal(errorOf(response), "SIZE");
     assert.equal(h.server.files.store.fileCount, 0);
   } finally {
@@ -172,6 +179,53 @@ Deno.test("PING is answered with PONG", async () => {
   try {
     const c = await h.connect();
     assert.equal((await c.command({ type: "PING" })).response.type, "PONG");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a client without ALPN skips the handshake and speaks v1 on the TLS session ID", async () => {
+  const h = await startServer();
+  try {
+    const c = await h.connect({ handshake: false, alpn: [] });
+    assert.equal(c.tls.alpn, undefined);
+    const chunk = makeChunk(1);
+    const { senderId, recipientIds } = await createChunk(c, chunk);
+    assert.equal(errorOf(await uploadChunk(c, senderId, chunk)), "OK");
+    assert.deepEqual(await downloadChunk(c, recipientIds[0], chunk.recipients[0]), chunk.bytes);
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("X25519 keys authorize commands with an authenticator over the handshake DH key (v2+)", async () => {
+  const h = await startServer();
+  try {
+    const c = await h.connect();
+    const serverDhKey = verifySessionKey(c.hello!.signedDhKey, publicKeyOf(xftpIdentity.signKey));
+    assert.ok(serverDhKey && serverDhKey.algorithm === "X25519");
+    const sender = generateKeyPair("X25519");
+    const recipient = generateKeyPair("Ed25519");
+    const bytes = crypto.getRandomValues(new Uint8Array(CHUNK));
+    const auth = { key: sender.privateKey, serverDhKey: serverDhKey as PublicKey<"X25519"> };
+    const { response } = await c.command(
+      {
+        type: "FNEW",
+        sndKey: sender.publicKey,
+        size: CHUNK,
+        digest: sha256(bytes),
+        rcvKeys: [recipient.publicKey],
+      },
+      undefined,
+      auth,
+    );
+    const { senderId, recipientIds } = expectType(response, "SIDS");
+    const put = await c.command({ type: "FPUT" }, senderId, auth, bytes);
+    assert.equal(errorOf(put.response), "OK");
+    assert.deepEqual(await downloadChunk(c, recipientIds[0], recipient), bytes);
+    // an authenticator made for another server key is refused
+    const wrong = { key: sender.privateKey, serverDhKey: generateKeyPair("X25519").publicKey };
+    assert.equal(errorOf((await c.command({ type: "FDEL" }, senderId, wrong)).response), "AUTH");
   } finally {
     await h.close();
   }

@@ -97,7 +97,11 @@ Deno.test("the storage quota refuses the upload that would exceed it, until spac
 const enc = (s: string) => new TextEncoder().encode(s);
 
 Deno.test("basic auth: a server password must be given exactly; new_files off refuses all", async () => {
-  const cases: { server: { createPassword?: string; allowNewFiles?: boolean }; client?: string; result: string }[] = [
+  const cases: {
+    server: { createPassword?: string; allowNewFiles?: boolean };
+    client?: string;
+    result: string;
+  }[] = [
     { server: { createPassword: "pwd" }, client: undefined, result: "AUTH" },
     { server: { createPassword: "pwd" }, client: "wrong", result: "AUTH" },
     { server: { createPassword: "pwd", allowNewFiles: false }, client: "pwd", result: "AUTH" },
@@ -114,14 +118,18 @@ Deno.test("basic auth: a server password must be given exactly; new_files off re
     try {
       const c = await h.connect();
       const chunk = makeChunk(1);
-      const { response } = await c.command({
-        type: "FNEW",
-        sndKey: chunk.sender.publicKey,
-        size: CHUNK,
-        digest: chunk.digest,
-        rcvKeys: [chunk.recipients[0].publicKey],
-        ...(t.client === undefined ? {} : { basicAuth: enc(t.client) }),
-      }, undefined, chunk.sender.privateKey);
+      const { response } = await c.command(
+        {
+          type: "FNEW",
+          sndKey: chunk.sender.publicKey,
+          size: CHUNK,
+          digest: chunk.digest,
+          rcvKeys: [chunk.recipients[0].publicKey],
+          ...(t.client === undefined ? {} : { basicAuth: enc(t.client) }),
+        },
+        undefined,
+        chunk.sender.privateKey,
+      );
       assert.equal(errorOf(response), t.result, JSON.stringify(t));
     } finally {
       await h.close();

@@ -3,8 +3,17 @@ import assert from "node:assert/strict";
 import { makeChain } from "../tls/_certs.ts";
 import { parseCertificate } from "../../core/x509/certificate.ts";
 import { parseHandshakeError, parseServerHello, XFTP_BLOCK_SIZE } from "../../core/xftp/mod.ts";
-import { createChunk, downloadChunk, errorOf, makeChunk, startServer, uploadChunk, xftpIdentity } from "./_harness.ts";
+import {
+  createChunk,
+  downloadChunk,
+  errorOf,
+  makeChunk,
+  startServer,
+  uploadChunk,
+  xftpIdentity,
+} from "./_harness.ts";
 import { TestClient } from "./_client.ts";
+import { toHex } from "../../core/encoding/bytes.ts";
 
 const web = await makeChain("P-256", "localhost");
 const webCredential = { chain: web.chain, privateKey: web.privateKey };
@@ -172,6 +181,31 @@ Deno.test("GET on SNI connections serves the static site and nothing outside it"
     const escape = await c.request(new Uint8Array(0), { ":path": "/../../etc/passwd" }, "GET");
     assert.equal(escape.status, 404);
     await c.close();
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("a Node.js (OpenSSL, nghttp2) web client completes the web handshake and pings", async () => {
+  const h = await startServer({ webCredential });
+  try {
+    const script = new URL("./_node_web_client.mjs", import.meta.url).pathname;
+    const out = await new Deno.Command("node", {
+      args: [script, String(h.server.port), toHex(keyHash)],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const r = JSON.parse(new TextDecoder().decode(out.stdout));
+    assert.deepEqual(r, {
+      alpn: "h2",
+      preflight: "POST, OPTIONS",
+      versions: [1, 3],
+      sessionIdLength: 32,
+      helloCors: "*",
+      handshakeBody: 0,
+      pong: "PONG",
+    });
   } finally {
     await h.close();
   }
