@@ -8,6 +8,9 @@ import type { TlsConnection } from "./connection.ts";
 export function toDuplex(connection: TlsConnection): Duplex {
   let reading = false;
   const duplex: Duplex = new Duplex({
+    // when the peer ends the connection, end ours too, so that `close` fires and users such as
+    // node:http2 sessions learn the socket is gone
+    allowHalfOpen: false,
     read() {
       if (reading) return;
       reading = true;
