@@ -32,13 +32,22 @@ function isContentType(t: number): t is ContentType {
 }
 
 /** Reassembles records from arbitrary chunks of the byte stream. */
+const EMPTY = new Uint8Array(0);
+
 export class RecordReader {
-  private buffer = new Uint8Array(MAX_CIPHERTEXT + HEADER_LENGTH);
+  // allocated while records are incomplete, released once all are consumed: idle connections hold none
+  private buffer = new Uint8Array(0);
   private start = 0;
   private end = 0;
   private first = true;
 
   push(chunk: Uint8Array): void {
+    if (this.end === this.start && chunk.length > 0) {
+      this.buffer = chunk.slice();
+      this.start = 0;
+      this.end = chunk.length;
+      return;
+    }
     if (this.end + chunk.length > this.buffer.length) {
       const live = this.end - this.start;
       const target = this.buffer.length >= live + chunk.length
@@ -87,7 +96,11 @@ export class RecordReader {
     // into fresh memory); the engine copies plaintext fragments it keeps
     const record = b.subarray(s, s + HEADER_LENGTH + length);
     this.start += HEADER_LENGTH + length;
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.start === this.end) {
+      // the returned record still views the old buffer, which stays alive through it
+      this.buffer = EMPTY;
+      this.start = this.end = 0;
+    }
     return { type, header: record.subarray(0, HEADER_LENGTH), fragment: record.subarray(HEADER_LENGTH) };
   }
 }

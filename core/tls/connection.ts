@@ -26,7 +26,9 @@ export interface ConnectionOptions {
 const DEFAULT_HANDSHAKE_TIMEOUT = 15_000;
 /** Received plaintext held before the pump stops reading the socket (backpressure). */
 const READ_HIGH_WATER = 1 << 20;
-const READ_BUFFER = 1 << 16;
+/** Reads start small and grow while the peer keeps the socket busy, so an idle connection holds little. */
+const READ_BUFFER_MIN = 1 << 12;
+const READ_BUFFER_MAX = 1 << 16;
 
 export class TlsConnection {
   private readonly queue: Uint8Array[] = [];
@@ -249,7 +251,7 @@ export class TlsConnection {
   }
 
   private async pump(): Promise<void> {
-    const buffer = new Uint8Array(READ_BUFFER);
+    let buffer = new Uint8Array(READ_BUFFER_MIN);
     const engine = this.engine;
     while (!this.failure && !this.eof) {
       while (this.queued >= Math.max(READ_HIGH_WATER, this.wanted) && !this.failure) {
@@ -286,6 +288,11 @@ export class TlsConnection {
         this.queued += chunk.length;
       }
       if (wasHandshaking && engine.state === "connected") this.onHandshakeSettled();
+      // the engine has copied what it keeps, so the buffer can be resized for the next read
+      if (n === buffer.length && buffer.length < READ_BUFFER_MAX) buffer = new Uint8Array(buffer.length * 4);
+      else if (n < READ_BUFFER_MIN && buffer.length > READ_BUFFER_MIN) {
+        buffer = new Uint8Array(READ_BUFFER_MIN);
+      }
       if (engine.peerClosed && engine.state === "handshaking") {
         this.fail(new TlsError("connection_closed", "the peer sent close_notify during the handshake"));
       }

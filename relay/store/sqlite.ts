@@ -13,6 +13,7 @@ import type { AuthPublicKey, QueueLinkData } from "../../core/smp/mod.ts";
 import { decodeBlockingInfo, encodeBlockingInfo } from "../../core/smp/errors.ts";
 import { bytesEqual } from "../../core/encoding/bytes.ts";
 import type {
+  DeletedMessage,
   NotifierCredentials,
   QueueParty,
   QueueRecord,
@@ -325,15 +326,18 @@ export class SqliteRelayStore implements RelayStore {
     return row ? messageFromRow(row) : undefined;
   }
 
-  deleteHead(recipientId: Uint8Array, msgId: Uint8Array): StoredMessage | undefined {
-    const row = this.#q("SELECT * FROM messages WHERE recipient_id = ? ORDER BY seq LIMIT 1").get(
-      recipientId,
-    ) as
-      | Row
-      | undefined;
+  deleteHead(recipientId: Uint8Array, msgId: Uint8Array): DeletedMessage | undefined {
+    const row = this.#q(
+      "SELECT seq, msg_id, ts, quota, notification FROM messages WHERE recipient_id = ? ORDER BY seq LIMIT 1",
+    ).get(recipientId) as Row | undefined;
     if (!row || !bytesEqual(row.msg_id as Uint8Array, msgId)) return undefined;
     this.#deleteMessages(recipientId, [row.seq as number]);
-    return messageFromRow(row);
+    return {
+      kind: row.quota ? "quota" : "message",
+      msgId,
+      ts: row.ts as number,
+      notification: row.notification === 1,
+    };
   }
 
   #deleteMessages(recipientId: Uint8Array, seqs: number[]): void {

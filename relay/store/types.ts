@@ -42,6 +42,14 @@ export type StoredMessage =
   /** the marker a recipient gets when its queue filled up */
   | { readonly kind: "quota"; readonly msgId: Uint8Array; readonly ts: number };
 
+/** What ACK needs to know of the message it removed (its body is not read back). */
+export interface DeletedMessage {
+  readonly kind: StoredMessage["kind"];
+  readonly msgId: Uint8Array;
+  readonly ts: number;
+  readonly notification: boolean;
+}
+
 export interface StoredNotification {
   readonly notifierId: Uint8Array;
   readonly msgId: Uint8Array;
@@ -86,8 +94,8 @@ export interface RelayStore {
     quota: number,
   ): WriteResult;
   peekMessage(recipientId: Uint8Array): StoredMessage | undefined;
-  /** deletes the head when its ID is `msgId` and returns it */
-  deleteHead(recipientId: Uint8Array, msgId: Uint8Array): StoredMessage | undefined;
+  /** deletes the head when its ID is `msgId`, and says what it was */
+  deleteHead(recipientId: Uint8Array, msgId: Uint8Array): DeletedMessage | undefined;
   /** removes messages older than `before` from the head, stopping at a newer one; returns how many */
   expireMessages(recipientId: Uint8Array, before: number): number;
   /** expiry over all queues */
