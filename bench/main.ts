@@ -6,6 +6,7 @@ const BENCHMARKS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   crypto: () => import("./crypto.ts"),
   tls: () => import("./tls.ts"),
   relay: () => import("./relay.ts"),
+  xftp: () => import("./xftp.ts"),
 };
 
 const selected = Deno.args.length > 0 ? Deno.args : Object.keys(BENCHMARKS);
