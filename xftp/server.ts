@@ -17,6 +17,9 @@ import { serveStaticFile } from "./static_files.ts";
 /** The server's ALPN list, in its order of preference (`alpnSupportedXFTPhandshakes <> httpALPN`). */
 export const XFTP_ALPN = ["xftp/1", "h2", "http/1.1"];
 
+/** HTTP/2 stream window for chunk transfers (a 4 MiB chunk plus its command block fits). */
+export const H2_WINDOW = 8 * 1024 * 1024;
+
 const CORS_HEADERS = { "access-control-allow-origin": "*", "access-control-expose-headers": "*" };
 const CORS_PREFLIGHT_HEADERS = {
   "access-control-allow-origin": "*",
@@ -151,7 +154,8 @@ interface Services {
 
 /** HTTP/2 over one TLS connection; resolves when the connection has closed. */
 function serveConnection(info: ConnectionInfo, services: Services): Promise<void> {
-  const h2 = http2.createServer();
+  // 4 MiB chunks move in far fewer round trips with windows well above HTTP/2's 64 KiB default
+  const h2 = http2.createServer({ settings: { initialWindowSize: H2_WINDOW }, maxSessionMemory: 64 });
   const duplex = info.conn.duplex;
   // a failing client ends its own connection or stream, never the server
   duplex.on("error", () => {});

@@ -7,7 +7,6 @@
  */
 import { basename, join } from "node:path";
 import { generateKeyPair, type PrivateKey, randomBytes, type SignatureAlgorithm } from "../crypto/keys.ts";
-import { createHasher } from "../crypto/hash.ts";
 import { bytesEqual } from "../encoding/bytes.ts";
 import { decryptFile, encryptFile, MAX_FILE_SIZE } from "./file.ts";
 import {
@@ -233,7 +232,6 @@ export async function receiveFile(fd: FileDescription, o: ReceiveOptions, depth 
   const encPath = await Deno.makeTempFile({ dir: o.tmpDir, prefix: "xftp.", suffix: ".encrypted" });
   try {
     const out = await Deno.open(encPath, { write: true, truncate: true });
-    const hash = createHasher("sha512");
     let done = 0;
     try {
       for (const chunk of fd.chunks) {
@@ -250,7 +248,6 @@ export async function receiveFile(fd: FileDescription, o: ReceiveOptions, depth 
               chunk.digest,
             ),
         );
-        hash.update(data);
         for (let off = 0; off < data.length;) off += await out.write(data.subarray(off));
         done += data.length;
         o.onProgress?.(done, fd.size);
@@ -258,8 +255,8 @@ export async function receiveFile(fd: FileDescription, o: ReceiveOptions, depth 
     } finally {
       out.close();
     }
+    // decryption checks the whole-file SHA-512 before it reports success
     if (done !== fd.size) throw new XftpAgentError("File size mismatch");
-    if (!bytesEqual(hash.digest(), fd.digest)) throw new XftpAgentError("File digest mismatch");
     if (fd.redirect) {
       if (depth > 0) throw new XftpAgentError("Redirect chain too long");
       const yaml = await decryptToMemory(encPath, fd);

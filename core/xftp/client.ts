@@ -35,6 +35,9 @@ import type { FileCommand, FileResponse } from "./commands.ts";
 import { type XftpError, xftpErrorText } from "./errors.ts";
 import { DEFAULT_XFTP_PORT, type XftpServer } from "./server.ts";
 
+/** HTTP/2 stream window for chunk transfers (HTTP/2's default is 64 KiB). */
+const H2_WINDOW = 8 * 1024 * 1024;
+
 export class XftpClientError extends Error {
   override name = "XftpClientError";
   constructor(message: string, readonly error?: XftpError) {
@@ -69,7 +72,12 @@ export class XftpClient {
       verifyServerChain: (chain) => void validateChain(chain, server.keyHash),
       handshakeTimeout: options.timeoutMs,
     });
-    const session = http2.connect("https://xftp", { createConnection: () => tls.duplex as never });
+    const session = http2.connect("https://xftp", {
+      createConnection: () => tls.duplex as never,
+      // a 4 MiB chunk arrives without waiting for window updates
+      settings: { initialWindowSize: H2_WINDOW },
+    });
+    session.on("connect", () => session.setLocalWindowSize(H2_WINDOW * 2));
     session.on("error", () => {});
     try {
       const hello = parseServerHello(await post(session, new Uint8Array(0)));
