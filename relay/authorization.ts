@@ -12,6 +12,7 @@ import {
   type SignatureAlgorithm,
   verify,
 } from "../core/crypto/keys.ts";
+import { dummyVerifySignature } from "../core/crypto/dummy_verify.ts";
 import { CB_AUTHENTICATOR_LENGTH, cbVerify } from "../core/crypto/authenticator.ts";
 import { cbNonce } from "../core/crypto/box.ts";
 import type { AuthPublicKey } from "../core/smp/mod.ts";
@@ -34,11 +35,8 @@ export function authorizationKind(bytes: Uint8Array): AuthorizationKind {
   return "malformed";
 }
 
-const DUMMY = {
-  Ed25519: generateKeyPair("Ed25519").publicKey,
-  Ed448: generateKeyPair("Ed448").publicKey,
-  X25519: generateKeyPair("X25519").publicKey,
-};
+/** Signatures are checked against core's dummy keys; an authenticator's check also needs the session key. */
+const DUMMY_X25519 = generateKeyPair("X25519").publicKey;
 
 export class AuthorizationVerifier {
   /** `serverKey` is the connection's X25519 session key, needed for authenticators. */
@@ -50,13 +48,13 @@ export class AuthorizationVerifier {
     if (kind === "none" || kind === "malformed") return false;
     if (kind === "authenticator") {
       if (key.algorithm !== "X25519") {
-        this.#authenticator(auth, DUMMY.X25519);
+        this.#authenticator(auth, DUMMY_X25519);
         return false;
       }
       return this.#authenticator(auth, key as PublicKey<"X25519">);
     }
     if (key.algorithm !== kind) {
-      verify(DUMMY[kind], auth.authorized, auth.bytes);
+      dummyVerifySignature(auth.authorized, auth.bytes);
       return false;
     }
     return verify(key as PublicKey<SignatureAlgorithm>, auth.authorized, auth.bytes);
@@ -65,8 +63,8 @@ export class AuthorizationVerifier {
   /** Spends the time a real check would, for a queue that does not exist. */
   dummyVerify(auth: Authorization): void {
     const kind = authorizationKind(auth.bytes);
-    if (kind === "authenticator") this.#authenticator(auth, DUMMY.X25519);
-    else if (kind === "Ed25519" || kind === "Ed448") verify(DUMMY[kind], auth.authorized, auth.bytes);
+    if (kind === "authenticator") this.#authenticator(auth, DUMMY_X25519);
+    else dummyVerifySignature(auth.authorized, auth.bytes);
   }
 
   #authenticator(auth: Authorization, key: PublicKey<"X25519">): boolean {

@@ -7,15 +7,15 @@ import { parseArgs } from "node:util";
 import { type Command, UsageError } from "../cli/command.ts";
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { randomBytes } from "../core/crypto/keys.ts";
-import { fingerprint, fingerprintB64u } from "../core/x509/fingerprint.ts";
-import { generateIdentity, generateOnlineCertificate } from "../core/x509/identity.ts";
 import {
-  readCertificateFile,
-  readPrivateKeyFile,
-  writeCertificateFile,
-  writeIdentityFiles,
-  writePrivateKeyFile,
-} from "../core/x509/files.ts";
+  CaKeyMissingError,
+  createServerIdentity,
+  loadServerIdentity,
+  rotateOnlineCertificate,
+} from "../core/server/identity_files.ts";
+import { exists, removeTree } from "../core/server/files.ts";
+import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
+import { generateControlPasswords } from "../core/server/control_port.ts";
 import { IniError } from "../core/config/ini.ts";
 import {
   DEFAULT_CONTROL_PORT,
@@ -65,16 +65,6 @@ needed to issue a new online certificate.`;
 
 type Out = (line: string) => void;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 export interface InitOptions {
   readonly host: string;
   readonly algorithm: "Ed25519" | "Ed448";
@@ -95,13 +85,8 @@ export async function initRelay(paths: RelayPaths, o: InitOptions, out: Out): Pr
   }
   await Deno.mkdir(paths.cfgDir, { recursive: true, mode: 0o755 });
   await Deno.mkdir(paths.logDir, { recursive: true, mode: 0o700 });
-  const identity = generateIdentity({ commonName: o.host, algorithm: o.algorithm });
-  await writeIdentityFiles(paths.cfgDir, identity);
-  const fp = fingerprintB64u(identity.ca.cert);
-  await Deno.writeTextFile(`${paths.cfgDir}/fingerprint`, `${fp}\n`);
-  const control = o.controlPort !== undefined
-    ? { admin: encodeBase64Url(randomBytes(24)), user: encodeBase64Url(randomBytes(24)) }
-    : undefined;
+  const fp = await createServerIdentity(paths.cfgDir, { commonName: o.host, algorithm: o.algorithm });
+  const control = o.controlPort !== undefined ? generateControlPasswords() : undefined;
   const text = relayIniContent({
     host: o.host,
     ports: o.ports,
@@ -149,32 +134,16 @@ async function loadConfig(paths: RelayPaths): Promise<RelayConfig> {
   return parseRelayConfig(text, paths, iniPath);
 }
 
-async function loadIdentity(paths: RelayPaths) {
-  const ca = await readCertificateFile(`${paths.cfgDir}/ca.crt`);
-  const server = await readCertificateFile(`${paths.cfgDir}/server.crt`);
-  const signKey = await readPrivateKeyFile(`${paths.cfgDir}/server.key`);
-  const fp = fingerprintB64u(ca.der);
-  const stored = (await Deno.readTextFile(`${paths.cfgDir}/fingerprint`).catch(() => "")).trim();
-  if (stored !== fp) {
-    throw new Error(`Stored fingerprint is invalid: ${paths.cfgDir}/fingerprint does not match ca.crt`);
-  }
-  return { fp, identity: { keyHash: fingerprint(ca.der), chain: [server.der, ca.der], signKey } };
-}
-
 /** Starts the server and resolves when it has shut down on SIGINT/SIGTERM. */
 export async function startRelay(paths: RelayPaths, out: Out): Promise<void> {
   const config = await loadConfig(paths);
-  const { fp, identity } = await loadIdentity(paths);
+  const { fp, identity } = await loadServerIdentity(paths.cfgDir);
   const running = await startRelayServer({ config, identity, log: out });
   out(`Fingerprint: ${fp}`);
   out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.ports)}`);
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
   out(`Listening on port${running.ports.length > 1 ? "s" : ""} ${running.ports.join(", ")}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
-  });
+  await untilShutdownSignal();
   out("Shutting down...");
   await running.close();
   out("Server stopped");
@@ -182,20 +151,10 @@ export async function startRelay(paths: RelayPaths, out: Out): Promise<void> {
 
 async function rotateCertificate(paths: RelayPaths, out: Out): Promise<void> {
   const config = await loadConfig(paths);
-  const caKey = await readPrivateKeyFile(`${paths.cfgDir}/ca.key`).catch((e) => {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new UsageError(`${paths.cfgDir}/ca.key is needed to issue a certificate`);
-    }
-    throw e;
+  const fp = await rotateOnlineCertificate(paths.cfgDir, config.host).catch((e) => {
+    throw e instanceof CaKeyMissingError ? new UsageError(e.message) : e;
   });
-  const ca = await readCertificateFile(`${paths.cfgDir}/ca.crt`);
-  const old = await readCertificateFile(`${paths.cfgDir}/server.crt`);
-  const credential = generateOnlineCertificate(caKey, ca.der, {
-    commonName: old.subject.commonName ?? config.host,
-  });
-  await writePrivateKeyFile(`${paths.cfgDir}/server.key`, credential.key, { overwrite: true });
-  await writeCertificateFile(`${paths.cfgDir}/server.crt`, credential.cert, { overwrite: true });
-  out(`Generated new server credentials; the fingerprint is unchanged: ${fingerprintB64u(ca.der)}`);
+  out(`Generated new server credentials; the fingerprint is unchanged: ${fp}`);
   out("Restart the server to use them.");
 }
 
@@ -206,9 +165,7 @@ async function deleteRelay(paths: RelayPaths, yes: boolean, out: Out): Promise<v
     );
   }
   for (const dir of [paths.cfgDir, paths.logDir]) {
-    await Deno.remove(dir, { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    await removeTree(dir);
     out(`Deleted ${dir}`);
   }
 }

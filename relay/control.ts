@@ -1,22 +1,24 @@
 /**
- * The relay's control port (smp.md §5.7; Server/Control.hs and `runCPClient` in Server.hs): a
- * line protocol over plain TCP on 127.0.0.1 for operators and the admin panel. Lines end in LF or
- * CRLF; answers end in LF. `auth <password>` raises the connection's role once; commands above
- * the role answer `AUTH`. The relay implements `ControlTarget` and returns values; this module
- * writes them in the reference's output formats.
+ * The relay's control port commands (smp.md §5.7; Server/Control.hs and `runCPClient` in
+ * Server.hs), for operators and the admin panel, over the line protocol and roles of
+ * core/server/control_port.ts. Commands above the connection's role answer `AUTH`. The relay
+ * implements `ControlTarget` and returns values; this module writes them in the reference's
+ * output formats.
  *
  * Logging names commands only: never passwords, queue IDs or other arguments.
  */
 import { decodeBase64Url, encodeBase64 } from "../core/encoding/base64.ts";
-import { constantTimeEqual, utf8 } from "../core/encoding/bytes.ts";
-import { sha256 } from "../core/crypto/hash.ts";
+import {
+  type ControlPort,
+  type ControlRole,
+  type ControlSession,
+  startControlPort as startLineControlPort,
+} from "../core/server/control_port.ts";
 import { type BlockingInfo, decodeBlockingInfo, type SmpError } from "../core/smp/errors.ts";
 import type { QueueMode } from "../core/smp/commands.ts";
 import type { QueueStatus } from "./store/types.ts";
 import type { SocketCounts, StatsSnapshot } from "./metrics.ts";
 import { PROXY_GROUPS } from "./stats.ts";
-
-export type ControlRole = "CPRNone" | "CPRUser" | "CPRAdmin";
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -240,8 +242,6 @@ export const CONTROL_GREETING = "SMP server control port\n'help' for supported c
 export const CONTROL_HELP =
   "commands: stats, stats-rts, clients, sockets, socket-threads, threads, server-info, delete, status, block, " +
   "unblock, save, help, quit";
-/** Longer lines are answered with an error and skipped up to the next line end. */
-export const MAX_CONTROL_LINE = 4096;
 
 export type ControlLogEvent =
   | { readonly type: "command"; readonly command: ControlCommand["type"]; readonly role: ControlRole }
@@ -263,234 +263,93 @@ export interface ControlPortOptions {
   readonly now?: () => Date;
 }
 
-export interface ControlPort {
-  readonly addr: Deno.NetAddr;
-  /** Stops listening, closes every control connection and waits for their handlers. */
-  close(): Promise<void>;
-}
-
 export function startControlPort(options: ControlPortOptions): ControlPort {
-  const listener = Deno.listen({
-    hostname: options.hostname ?? "127.0.0.1",
+  return startLineControlPort({
     port: options.port,
-    transport: "tcp",
-  });
-  const passwords = {
-    admin: options.adminPassword === undefined ? undefined : sha256(utf8.encode(options.adminPassword)),
-    user: options.userPassword === undefined ? undefined : sha256(utf8.encode(options.userPassword)),
-  };
-  const connections = new Set<Deno.Conn>();
-  const handlers = new Set<Promise<void>>();
-  let closing: Promise<void> | undefined;
-  const accepting = (async () => {
-    try {
-      for await (const conn of listener) {
-        if (closing) {
-          closeQuietly(conn);
-          break;
-        }
-        connections.add(conn);
-        const h = new ControlSession(conn, options, passwords).run().finally(() => {
-          connections.delete(conn);
-          handlers.delete(h);
-        });
-        handlers.add(h);
-      }
-    } catch {
-      // the listener was closed
-    }
-  })();
-  return {
-    addr: listener.addr,
-    close() {
-      closing ??= (async () => {
-        try {
-          listener.close();
-        } catch {
-          // already closed
-        }
-        for (const conn of connections) closeQuietly(conn);
-        await accepting;
-        await Promise.allSettled([...handlers]);
-      })();
-      return closing;
+    hostname: options.hostname,
+    adminPassword: options.adminPassword,
+    userPassword: options.userPassword,
+    greeting: CONTROL_GREETING,
+    handleLine: (line, session) => {
+      const cmd = parseControlCommand(line);
+      if ("error" in cmd) return Promise.resolve([`error: ${cmd.error}`]);
+      if (cmd.type === "quit") return Promise.resolve("quit");
+      return answer(cmd, session, options);
     },
-  };
+  });
 }
 
-function closeQuietly(conn: Deno.Conn): void {
+/** Checks the role the command needs, then runs it; a failing target is an error line, not a closed port. */
+async function answer(
+  cmd: ControlCommand,
+  session: ControlSession,
+  options: ControlPortOptions,
+): Promise<string[]> {
+  const log = options.log;
+  if (RANK[session.role] < RANK[REQUIRED_ROLE[cmd.type]]) {
+    log?.({ type: "unauthorized", command: cmd.type });
+    return ["AUTH"];
+  }
+  if (!["auth", "help", "quit", "skip"].includes(cmd.type)) {
+    log?.({ type: "command", command: cmd.type, role: session.role });
+  }
   try {
-    conn.close();
-  } catch {
-    // already closed
+    return await execute(cmd, session, options);
+  } catch (e) {
+    log?.({ type: "failed", command: cmd.type, error: e instanceof Error ? e.name : "unknown" });
+    return [`error: ${cmd.type} failed`];
   }
 }
 
-const TOO_LONG = Symbol("line too long");
-
-/** Lines of at most `max` bytes; a longer line yields TOO_LONG once and is skipped. */
-async function* readLines(conn: Deno.Conn, max: number): AsyncGenerator<string | typeof TOO_LONG> {
-  const chunk = new Uint8Array(4096);
-  const decoder = new TextDecoder();
-  let line = new Uint8Array(0);
-  let discarding = false;
-  const append = (part: Uint8Array) => {
-    const joined = new Uint8Array(line.length + part.length);
-    joined.set(line);
-    joined.set(part, line.length);
-    line = joined;
-  };
-  while (true) {
-    const n = await conn.read(chunk);
-    if (n === null) return;
-    let start = 0;
-    for (let i = 0; i < n; i++) {
-      if (chunk[i] !== 0x0a) continue;
-      const part = chunk.subarray(start, i);
-      start = i + 1;
-      if (discarding) {
-        discarding = false;
-        continue;
-      }
-      append(part);
-      const bytes = line;
-      line = new Uint8Array(0);
-      if (bytes.length > max) {
-        yield TOO_LONG;
-        continue;
-      }
-      const text = decoder.decode(bytes);
-      yield text.endsWith("\r") ? text.slice(0, -1) : text;
+async function execute(
+  cmd: ControlCommand,
+  session: ControlSession,
+  options: ControlPortOptions,
+): Promise<string[]> {
+  const target = options.target;
+  switch (cmd.type) {
+    case "auth":
+      return [session.auth(cmd.password)];
+    case "stats":
+      return formatStats(await target.stats(), session.role === "CPRAdmin");
+    case "stats-rts":
+      return [formatMemory(Deno.memoryUsage())];
+    case "clients":
+      return formatClients(await target.clients(), options.now?.() ?? new Date());
+    case "sockets":
+      return formatSockets(await target.sockets());
+    case "server-info":
+      return formatServerInfo(
+        await target.serverInfo(),
+        session.role === "CPRAdmin" ? await target.clients() : undefined,
+      );
+    case "status":
+      return [formatStatus(await target.status(cmd.queueId))];
+    case "block":
+      return [formatBlock(await target.block(cmd.queueId, cmd.info), cmd.info)];
+    case "unblock":
+      return [formatUnblock(await target.unblock(cmd.queueId))];
+    case "delete": {
+      const r = await target.delete(cmd.queueId);
+      return [
+        r.type === "deleted" ? `ok, ${r.messages} messages deleted` : `error: ${showSmpError(r.error)}`,
+      ];
     }
-    if (discarding) continue;
-    append(chunk.subarray(start, n));
-    if (line.length > max) {
-      line = new Uint8Array(0);
-      discarding = true;
-      yield TOO_LONG;
-    }
-  }
-}
-
-class ControlSession {
-  #role: ControlRole = "CPRNone";
-
-  constructor(
-    readonly conn: Deno.Conn,
-    readonly options: ControlPortOptions,
-    readonly passwords: { readonly admin?: Uint8Array; readonly user?: Uint8Array },
-  ) {}
-
-  async run(): Promise<void> {
-    try {
-      await this.write([CONTROL_GREETING]);
-      for await (const line of readLines(this.conn, MAX_CONTROL_LINE)) {
-        if (line === TOO_LONG) {
-          await this.write([`error: line longer than ${MAX_CONTROL_LINE} bytes`]);
-          continue;
-        }
-        const cmd = parseControlCommand(line);
-        if ("error" in cmd) {
-          await this.write([`error: ${cmd.error}`]);
-          continue;
-        }
-        if (cmd.type === "quit") break;
-        await this.write(await this.process(cmd));
-      }
-    } catch {
-      // the client went away or the port is closing
-    } finally {
-      closeQuietly(this.conn);
-    }
-  }
-
-  async write(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
-    const bytes = utf8.encode(lines.join("\n") + "\n");
-    for (let off = 0; off < bytes.length;) off += await this.conn.write(bytes.subarray(off));
-  }
-
-  async process(cmd: ControlCommand): Promise<string[]> {
-    const log = this.options.log;
-    if (RANK[this.#role] < RANK[REQUIRED_ROLE[cmd.type]]) {
-      log?.({ type: "unauthorized", command: cmd.type });
-      return ["AUTH"];
-    }
-    if (!["auth", "help", "quit", "skip"].includes(cmd.type)) {
-      log?.({ type: "command", command: cmd.type, role: this.#role });
-    }
-    try {
-      return await this.execute(cmd);
-    } catch (e) {
-      log?.({ type: "failed", command: cmd.type, error: e instanceof Error ? e.name : "unknown" });
-      return [`error: ${cmd.type} failed`];
-    }
-  }
-
-  async execute(cmd: ControlCommand): Promise<string[]> {
-    const target = this.options.target;
-    switch (cmd.type) {
-      case "auth":
-        return [this.auth(cmd.password)];
-      case "stats":
-        return formatStats(await target.stats(), this.#role === "CPRAdmin");
-      case "stats-rts":
-        return [formatMemory(Deno.memoryUsage())];
-      case "clients":
-        return formatClients(await target.clients(), this.now());
-      case "sockets":
-        return formatSockets(await target.sockets());
-      case "server-info":
-        return formatServerInfo(
-          await target.serverInfo(),
-          this.#role === "CPRAdmin" ? await target.clients() : undefined,
-        );
-      case "status":
-        return [formatStatus(await target.status(cmd.queueId))];
-      case "block":
-        return [formatBlock(await target.block(cmd.queueId, cmd.info), cmd.info)];
-      case "unblock":
-        return [formatUnblock(await target.unblock(cmd.queueId))];
-      case "delete": {
-        const r = await target.delete(cmd.queueId);
-        return [
-          r.type === "deleted" ? `ok, ${r.messages} messages deleted` : `error: ${showSmpError(r.error)}`,
-        ];
-      }
-      case "save":
-        await this.write(["saving server state..."]);
-        await target.save();
-        return ["server state saved!"];
-      case "suspend":
-      case "resume":
-        return [`${cmd.type} not implemented`];
-      case "threads":
-      case "socket-threads":
-        return ["Not available in this server"];
-      case "help":
-        return [CONTROL_HELP];
-      case "quit":
-      case "skip":
-        return [];
-    }
-  }
-
-  /** The first successful `auth` fixes the role for the session (`controlPortAuth`). */
-  auth(password: string): string {
-    const given = sha256(utf8.encode(password));
-    // both comparisons always run, so timing tells nothing about which password matched
-    const isAdmin = this.passwords.admin !== undefined && constantTimeEqual(given, this.passwords.admin);
-    const isUser = this.passwords.user !== undefined && constantTimeEqual(given, this.passwords.user);
-    const role: ControlRole = isAdmin ? "CPRAdmin" : isUser ? "CPRUser" : "CPRNone";
-    if (this.#role === "CPRNone") {
-      this.#role = role;
-      return `Current role is ${role}`;
-    }
-    return `Current role is ${this.#role}${this.#role === role ? "" : ", start new session to change."}`;
-  }
-
-  now(): Date {
-    return this.options.now?.() ?? new Date();
+    case "save":
+      await session.write(["saving server state..."]);
+      await target.save();
+      return ["server state saved!"];
+    case "suspend":
+    case "resume":
+      return [`${cmd.type} not implemented`];
+    case "threads":
+    case "socket-threads":
+      return ["Not available in this server"];
+    case "help":
+      return [CONTROL_HELP];
+    case "quit":
+    case "skip":
+      return [];
   }
 }
 

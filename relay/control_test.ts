@@ -5,7 +5,6 @@ import {
   CONTROL_HELP,
   type ControlClientInfo,
   type ControlLogEvent,
-  type ControlPort,
   type ControlTarget,
   DailyBlockQuota,
   type DeleteResult,
@@ -14,6 +13,7 @@ import {
   type QueueStatusResult,
   startControlPort,
 } from "./control.ts";
+import type { ControlPort } from "../core/server/control_port.ts";
 import { type RelayGauges, statsSnapshot } from "./metrics.ts";
 import { RelayStats } from "./stats.ts";
 import { encodeBase64Url } from "../core/encoding/base64.ts";

@@ -4,13 +4,14 @@
  * across restarts, and the Prometheus text file. Input is plain data (`StatsSnapshot`,
  * `DailyStats`), so nothing here reaches into the relay.
  */
+import { str } from "../core/encoding/text.ts";
+import { writeFileAtomic } from "../core/server/files.ts";
+import { restoreStatsFile, StatsBackupError } from "../core/server/stats_backup.ts";
+import type { PeriodCounts, PeriodReport, PeriodSetsData } from "../core/server/period_sets.ts";
 import {
   type Counter,
   COUNTERS,
   type DailyStats,
-  type PeriodCounts,
-  type PeriodReport,
-  type PeriodSetsData,
   PROXY_GROUPS,
   type ProxyGroup,
   type ProxyStatsData,
@@ -221,18 +222,9 @@ const SERVICE_KEYS = [
 ];
 const PERIOD_SECTIONS = ["activeQueues", "activeQueuesNtf"] as const;
 
-export class StatsBackupError extends Error {
-  override name = "StatsBackupError";
-}
-
-/** Haskell's `iso8601Show` of a UTCTime: fractional seconds only when non-zero, trailing zeros dropped. */
-export function iso8601Show(t: Date): string {
-  return t.toISOString().replace(/\.(\d*?)0*Z$/, (_, ms: string) => (ms ? `.${ms}Z` : "Z"));
-}
-
 /** The backup text, 95 lines (`strEncode ServerStatsData`). */
 export function encodeStatsBackup(d: RelayStatsData, qCount: number): string {
-  const lines = [`fromTime=${iso8601Show(d.fromTime)}`];
+  const lines = [`fromTime=${str.utcTime(d.fromTime)}`];
   for (const k of BACKUP_KEYS) lines.push(`${k}=${k === "qCount" ? qCount : d.counters[k]}`);
   for (const section of PERIOD_SECTIONS) {
     const p: PeriodSetsData = d[section];
@@ -369,7 +361,7 @@ export function renderPrometheus(s: StatsSnapshot): string {
     ["Services", serviceFamilies()],
     ["Info", infoFamilies(s)],
   ];
-  let out = `# Recorded at: ${iso8601Show(s.at)}\n# Stats from: ${iso8601Show(s.fromTime)}\n\n`;
+  let out = `# Recorded at: ${str.utcTime(s.at)}\n# Stats from: ${str.utcTime(s.fromTime)}\n\n`;
   for (const [title, families] of sections) {
     out += `# ${title}\n# ${"-".repeat(title.length)}\n\n`;
     for (const f of families) {
@@ -696,21 +688,6 @@ function periodSums(buckets: ReadonlyMap<number, number>): Sample[] {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-let tmpSeq = 0;
-
-/** Writes through a temporary file in the same directory and renames it over `path`. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  // a name per write: two overlapping writes must not share a temporary file
-  const tmp = `${path}.${Deno.pid}.${++tmpSeq}.tmp`;
-  try {
-    await Deno.writeTextFile(tmp, text);
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
 export async function appendDailyStats(logDir: string, line: string): Promise<void> {
   await Deno.writeTextFile(`${logDir}/${STATS_DAILY_FILE}`, line + "\n", { append: true });
 }
@@ -724,18 +701,8 @@ export async function saveStatsBackup(logDir: string, stats: RelayStats, qCount:
  * start; false when there is no backup. A malformed backup throws StatsBackupError and is left in
  * place, so the operator can look at it.
  */
-export async function restoreStatsBackup(logDir: string, stats: RelayStats): Promise<boolean> {
-  const path = `${logDir}/${STATS_BACKUP_FILE}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-  stats.restore(decodeStatsBackup(text));
-  await Deno.rename(path, `${path}.bak`);
-  return true;
+export function restoreStatsBackup(logDir: string, stats: RelayStats): Promise<boolean> {
+  return restoreStatsFile(`${logDir}/${STATS_BACKUP_FILE}`, (text) => stats.restore(decodeStatsBackup(text)));
 }
 
 export interface MetricsFilesOptions {

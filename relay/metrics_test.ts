@@ -4,7 +4,6 @@ import {
   dailyStatsLine,
   decodeStatsBackup,
   encodeStatsBackup,
-  iso8601Show,
   METRICS_FILE,
   msUntilDailyLog,
   type RelayGauges,
@@ -14,11 +13,10 @@ import {
   startMetricsFiles,
   STATS_BACKUP_FILE,
   STATS_DAILY_FILE,
-  StatsBackupError,
   statsSnapshot,
-  writeFileAtomic,
 } from "./metrics.ts";
-import { type Counter, COUNTERS, PROXY_GROUPS, queueIdHash, RelayStats, timeBucket } from "./stats.ts";
+import { StatsBackupError } from "../core/server/stats_backup.ts";
+import { type Counter, COUNTERS, PROXY_GROUPS, RelayStats, timeBucket } from "./stats.ts";
 
 const GAUGES: RelayGauges = {
   version: "6.5.5.0",
@@ -361,25 +359,6 @@ Deno.test("stats backup: reads the reference's older files and rejects malformed
   assert.throws(() => decodeStatsBackup(old + "activeQueues:\ndayHashes=1,x\n"), StatsBackupError);
 });
 
-Deno.test("iso8601Show: fractional seconds only when present, without trailing zeros", () => {
-  assert.equal(iso8601Show(new Date("2026-03-02T10:20:30.000Z")), "2026-03-02T10:20:30Z");
-  assert.equal(iso8601Show(new Date("2026-03-02T10:20:30.500Z")), "2026-03-02T10:20:30.5Z");
-  assert.equal(iso8601Show(new Date("2026-03-02T10:20:30.123Z")), "2026-03-02T10:20:30.123Z");
-});
-
-Deno.test("queue ID hashes are stable, distinct for distinct IDs and within 53 bits", () => {
-  const seen = new Set<number>();
-  for (let i = 0; i < 20000; i++) {
-    const qid = new Uint8Array(24);
-    new DataView(qid.buffer).setUint32(0, i);
-    const h = queueIdHash(qid);
-    assert.ok(Number.isSafeInteger(h) && h >= 0);
-    seen.add(h);
-  }
-  assert.equal(seen.size, 20000);
-  assert.equal(queueIdHash(id(7)), queueIdHash(id(7)));
-});
-
 Deno.test("stats backup file: counters survive a restart, and the file is moved to .bak", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -400,31 +379,6 @@ Deno.test("stats backup file: counters survive a restart, and the file is moved 
     await Deno.writeTextFile(`${dir}/${STATS_BACKUP_FILE}`, "garbage\n");
     await assert.rejects(restoreStatsBackup(dir, new RelayStats()), StatsBackupError);
     assert.ok((await Deno.stat(`${dir}/${STATS_BACKUP_FILE}`)).isFile, "a bad backup stays for the operator");
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("writeFileAtomic: readers see the old or the new file, never a part, and no temp file stays", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const path = `${dir}/${METRICS_FILE}`;
-    const versions = ["a", "b", "c", "d"].map((ch) => ch.repeat(1 << 20));
-    await writeFileAtomic(path, versions[0]);
-    let writing = true;
-    const writer = (async () => {
-      for (let i = 1; i < 12; i++) await writeFileAtomic(path, versions[i % versions.length]);
-      writing = false;
-    })();
-    let reads = 0;
-    while (writing) {
-      const text = await Deno.readTextFile(path);
-      assert.ok(versions.includes(text), `a partial file of ${text.length} bytes`);
-      reads++;
-    }
-    await writer;
-    assert.ok(reads > 0);
-    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [METRICS_FILE]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

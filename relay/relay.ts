@@ -9,15 +9,7 @@
 import { bytesEqual, constantTimeEqual, toHex } from "../core/encoding/bytes.ts";
 import { encode } from "../core/encoding/binary.ts";
 import { pad } from "../core/encoding/padding.ts";
-import {
-  decodePublicKeyDer,
-  dh,
-  generateKeyPair,
-  type PrivateKey,
-  type PublicKey,
-  randomBytes,
-  type SignatureAlgorithm,
-} from "../core/crypto/keys.ts";
+import { decodePublicKeyDer, dh, generateKeyPair, type PublicKey, randomBytes } from "../core/crypto/keys.ts";
 import {
   cbDecrypt,
   cbDecryptNoPad,
@@ -54,6 +46,7 @@ import { authorizationKind, AuthorizationVerifier } from "./authorization.ts";
 import { event, type Outgoing, RelayClient, type Subscription } from "./client.ts";
 import { RelayStats } from "./stats.ts";
 import type { QueueRecord, RelayStore, StoredMessage } from "./store/types.ts";
+import type { ServerIdentity } from "../core/server/identity_files.ts";
 
 export interface RelayClientInfo {
   readonly clientId: number;
@@ -66,14 +59,7 @@ export interface RelayClientInfo {
   readonly ntfSubscriptions: number;
 }
 
-export interface RelayIdentity {
-  /** SHA-256 of the identity (CA) certificate: the fingerprint in the server address */
-  readonly keyHash: Uint8Array;
-  /** the TLS chain, online certificate first */
-  readonly chain: readonly Uint8Array[];
-  /** the online certificate's key */
-  readonly signKey: PrivateKey<SignatureAlgorithm>;
-}
+export type RelayIdentity = ServerIdentity;
 
 export interface RelayOptions {
   readonly store: RelayStore;

@@ -3,6 +3,8 @@
  * never who caused them: no queue IDs, addresses or contents are kept here; active queues are
  * counted as sets of one-way hashes.
  */
+import { type PeriodReport, PeriodSets, type PeriodSetsData } from "../core/server/period_sets.ts";
+
 export const COUNTERS = [
   "qCreated",
   "qSecured",
@@ -69,89 +71,6 @@ export interface ProxyStatsData {
   readonly errorsConnect: number;
   readonly errorsCompat: number;
   readonly errorsOther: number;
-}
-
-/** Sizes of the active-queue sets. */
-export interface PeriodCounts {
-  readonly day: number;
-  readonly week: number;
-  readonly month: number;
-}
-
-/** The daily report of a period set: weeks end on Mondays and months on the 1st (UTC). */
-export interface PeriodReport {
-  readonly day: number;
-  readonly week?: number;
-  readonly month?: number;
-}
-
-export interface PeriodSetsData {
-  readonly day: readonly number[];
-  readonly week: readonly number[];
-  readonly month: readonly number[];
-}
-
-/**
- * 53-bit hash of a queue ID, so the sets never hold IDs themselves. Two 32-bit FNV-1a lanes with
- * different offsets, finalised by a murmur3 mix; collisions only undercount.
- */
-export function queueIdHash(id: Uint8Array): number {
-  let a = 0x811c9dc5, b = 0x050c5d1f;
-  for (const byte of id) {
-    a = Math.imul(a ^ byte, 0x01000193);
-    b = Math.imul(b ^ byte, 0x01000193);
-  }
-  return (fmix32(a) & 0x1fffff) * 0x100000000 + fmix32(b ^ a);
-}
-
-function fmix32(h: number): number {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-/** Queues active in the current day, week and month (`PeriodStats`). */
-export class ActiveQueues {
-  day = new Set<number>();
-  week = new Set<number>();
-  month = new Set<number>();
-
-  add(queueId: Uint8Array): void {
-    const h = queueIdHash(queueId);
-    this.day.add(h);
-    this.week.add(h);
-    this.month.add(h);
-  }
-
-  counts(): PeriodCounts {
-    return { day: this.day.size, week: this.week.size, month: this.month.size };
-  }
-
-  /** Reports and clears the day; the week on Mondays and the month on the 1st (`periodStatCounts`). */
-  roll(now: Date): PeriodReport {
-    const day = this.day.size;
-    this.day = new Set();
-    let week: number | undefined, month: number | undefined;
-    if (now.getUTCDay() === 1) {
-      week = this.week.size;
-      this.week = new Set();
-    }
-    if (now.getUTCDate() === 1) {
-      month = this.month.size;
-      this.month = new Set();
-    }
-    return { day, week, month };
-  }
-
-  data(): PeriodSetsData {
-    return { day: [...this.day], week: [...this.week], month: [...this.month] };
-  }
-
-  restore(d: PeriodSetsData): void {
-    this.day = new Set(d.day);
-    this.week = new Set(d.week);
-    this.month = new Set(d.month);
-  }
 }
 
 /** Delivery-to-ACK times in seconds, bucketed like `updateTimeBuckets`. */
@@ -232,9 +151,9 @@ export class RelayStats {
   /** outcomes of proxy requests; the requests are `counters[group]` */
   readonly proxy = zeroOutcomes();
   /** recipient queues used by SEND or ACK */
-  readonly activeQueues = new ActiveQueues();
+  readonly activeQueues = new PeriodSets();
   /** the same for messages with the notification flag */
-  readonly activeQueuesNtf = new ActiveQueues();
+  readonly activeQueuesNtf = new PeriodSets();
   readonly msgRecvAckTimes = new TimeBuckets();
 
   inc(counter: Counter, by = 1): void {

@@ -5,18 +5,16 @@
  */
 import { parseArgs } from "node:util";
 import { type Command, UsageError } from "../cli/command.ts";
-import { encodeBase64Url } from "../core/encoding/base64.ts";
-import { randomBytes } from "../core/crypto/keys.ts";
 import { IniError } from "../core/config/ini.ts";
-import { fingerprint, fingerprintB64u } from "../core/x509/fingerprint.ts";
-import { generateIdentity, generateOnlineCertificate } from "../core/x509/identity.ts";
 import {
-  readCertificateFile,
-  readPrivateKeyFile,
-  writeCertificateFile,
-  writeIdentityFiles,
-  writePrivateKeyFile,
-} from "../core/x509/files.ts";
+  CaKeyMissingError,
+  createServerIdentity,
+  loadServerIdentity,
+  rotateOnlineCertificate,
+} from "../core/server/identity_files.ts";
+import { exists, removeTree } from "../core/server/files.ts";
+import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
+import { generateControlPasswords } from "../core/server/control_port.ts";
 import {
   DEFAULT_CONTROL_PORT,
   DEFAULT_XFTP_PORT,
@@ -29,7 +27,6 @@ import {
   type XftpPaths,
   xftpPaths,
 } from "./config.ts";
-import type { XftpIdentity } from "./handshake.ts";
 import { startXftpService } from "./service.ts";
 
 /** The port the quick start serves (443 needs privileges; `init` writes 443 as the reference does). */
@@ -65,16 +62,6 @@ the server is set up: it is only needed to issue a new online certificate.`;
 
 type Out = (line: string) => void;
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
 export interface InitOptions {
   readonly host: string;
   readonly algorithm: "Ed25519" | "Ed448";
@@ -102,13 +89,8 @@ export async function initXftpServer(paths: XftpPaths, o: InitOptions, out: Out)
   }
   await Deno.mkdir(paths.cfgDir, { recursive: true, mode: 0o755 });
   await Deno.mkdir(paths.logDir, { recursive: true, mode: 0o700 });
-  const identity = generateIdentity({ commonName: o.host, algorithm: o.algorithm });
-  await writeIdentityFiles(paths.cfgDir, identity);
-  const fp = fingerprintB64u(identity.ca.cert);
-  await Deno.writeTextFile(`${paths.cfgDir}/fingerprint`, `${fp}\n`);
-  const control = o.controlPort !== undefined
-    ? { admin: encodeBase64Url(randomBytes(24)), user: encodeBase64Url(randomBytes(24)) }
-    : undefined;
+  const fp = await createServerIdentity(paths.cfgDir, { commonName: o.host, algorithm: o.algorithm });
+  const control = o.controlPort !== undefined ? generateControlPasswords() : undefined;
   const text = xftpIniContent({
     host: o.host,
     port: o.port,
@@ -150,23 +132,10 @@ async function loadConfig(paths: XftpPaths): Promise<XftpConfig> {
   return parseXftpConfig(text, paths, iniPath);
 }
 
-/** The identity files, with the fingerprint re-checked (`checkSavedFingerprint`). */
-export async function loadIdentity(cfgDir: string): Promise<{ fp: string; identity: XftpIdentity }> {
-  const ca = await readCertificateFile(`${cfgDir}/ca.crt`);
-  const server = await readCertificateFile(`${cfgDir}/server.crt`);
-  const signKey = await readPrivateKeyFile(`${cfgDir}/server.key`);
-  const fp = fingerprintB64u(ca.der);
-  const stored = (await Deno.readTextFile(`${cfgDir}/fingerprint`).catch(() => "")).trim();
-  if (stored !== fp) {
-    throw new Error(`Stored fingerprint is invalid: ${cfgDir}/fingerprint does not match ca.crt`);
-  }
-  return { fp, identity: { keyHash: fingerprint(ca.der), chain: [server.der, ca.der], signKey } };
-}
-
 /** Starts the server and resolves when it has shut down on SIGINT/SIGTERM. */
 export async function startXftp(paths: XftpPaths, out: Out): Promise<void> {
   const config = await loadConfig(paths);
-  const { fp, identity } = await loadIdentity(paths.cfgDir);
+  const { fp, identity } = await loadServerIdentity(paths.cfgDir);
   out(`Fingerprint: ${fp}`);
   out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.port)}`);
   out(`Expiring files after ${config.fileExpirationHours} hours`);
@@ -184,10 +153,7 @@ export async function startXftp(paths: XftpPaths, out: Out): Promise<void> {
   const running = await startXftpService({ config, identity, log: out });
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
   out(`Listening on port ${running.server.port}...`);
-  await new Promise<void>((resolve) => {
-    Deno.addSignalListener("SIGINT", resolve);
-    Deno.addSignalListener("SIGTERM", resolve);
-  });
+  await untilShutdownSignal();
   out("Shutting down...");
   await running.close();
   out("Server stopped");
@@ -195,20 +161,10 @@ export async function startXftp(paths: XftpPaths, out: Out): Promise<void> {
 
 async function rotateCertificate(paths: XftpPaths, out: Out): Promise<void> {
   const config = await loadConfig(paths);
-  const caKey = await readPrivateKeyFile(`${paths.cfgDir}/ca.key`).catch((e) => {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new UsageError(`${paths.cfgDir}/ca.key is needed to issue a certificate`);
-    }
-    throw e;
+  const fp = await rotateOnlineCertificate(paths.cfgDir, config.host).catch((e) => {
+    throw e instanceof CaKeyMissingError ? new UsageError(e.message) : e;
   });
-  const ca = await readCertificateFile(`${paths.cfgDir}/ca.crt`);
-  const old = await readCertificateFile(`${paths.cfgDir}/server.crt`);
-  const credential = generateOnlineCertificate(caKey, ca.der, {
-    commonName: old.subject.commonName ?? config.host,
-  });
-  await writePrivateKeyFile(`${paths.cfgDir}/server.key`, credential.key, { overwrite: true });
-  await writeCertificateFile(`${paths.cfgDir}/server.crt`, credential.cert, { overwrite: true });
-  out(`Generated new server credentials; the fingerprint is unchanged: ${fingerprintB64u(ca.der)}`);
+  out(`Generated new server credentials; the fingerprint is unchanged: ${fp}`);
   out("Restart the server to use them.");
 }
 
@@ -219,9 +175,7 @@ async function deleteXftp(paths: XftpPaths, yes: boolean, out: Out): Promise<voi
     );
   }
   for (const dir of [paths.cfgDir, paths.logDir]) {
-    await Deno.remove(dir, { recursive: true }).catch((e) => {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    });
+    await removeTree(dir);
     out(`Deleted ${dir}`);
   }
 }

@@ -6,16 +6,8 @@
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { constantTimeEqual } from "../core/encoding/bytes.ts";
 import { sha256 } from "../core/crypto/hash.ts";
-import {
-  dh,
-  generateKeyPair,
-  type PrivateKey,
-  type PublicKey,
-  randomBytes,
-  SIGNATURE_LENGTH,
-  type SignatureAlgorithm,
-  verify,
-} from "../core/crypto/keys.ts";
+import { dh, generateKeyPair, type PrivateKey, type PublicKey, randomBytes } from "../core/crypto/keys.ts";
+import { dummyVerifySignature } from "../core/crypto/dummy_verify.ts";
 import type { BlockingInfo } from "../core/smp/errors.ts";
 import {
   type AuthPublicKey,
@@ -86,11 +78,6 @@ export interface FileReply {
   readonly abandonBody?: boolean;
 }
 
-const DUMMY_KEYS = {
-  Ed25519: generateKeyPair("Ed25519").publicKey,
-  Ed448: generateKeyPair("Ed448").publicKey,
-};
-
 const EMPTY = new Uint8Array(0);
 
 export class FileServer {
@@ -140,7 +127,7 @@ export class FileServer {
     const party = cmd.type === "FGET" || cmd.type === "FACK" ? "recipient" : "sender";
     const found = this.store.getFile(party, t.entityId);
     if (!found.ok || found.value.file.status.type === "off") {
-      dummyVerify(auth.authorization, auth.authorized);
+      dummyVerifySignature(auth.authorized, auth.authorization);
       return respond(t.corrId, t.entityId, err("AUTH"));
     }
     const { file, key } = found.value;
@@ -334,14 +321,4 @@ function retryAdd(add: (id: Uint8Array) => boolean): Uint8Array | undefined {
     if (add(id)) return id;
   }
   return undefined;
-}
-
-/** Spends the time a real check would when there is no file, so AUTH does not tell which it was. */
-function dummyVerify(authorization: Uint8Array, authorized: Uint8Array): void {
-  const alg: SignatureAlgorithm | undefined = authorization.length === SIGNATURE_LENGTH.Ed25519
-    ? "Ed25519"
-    : authorization.length === SIGNATURE_LENGTH.Ed448
-    ? "Ed448"
-    : undefined;
-  if (alg) verify(DUMMY_KEYS[alg], authorized, authorization);
 }

@@ -7,12 +7,7 @@
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { constantTimeEqual } from "../core/encoding/bytes.ts";
 import type { VersionRange } from "../core/encoding/binary.ts";
-import {
-  generateKeyPair,
-  type PrivateKey,
-  publicKeyOf,
-  type SignatureAlgorithm,
-} from "../core/crypto/keys.ts";
+import { generateKeyPair, type PrivateKey, publicKeyOf } from "../core/crypto/keys.ts";
 import {
   createServerHello,
   encodeHandshakeError,
@@ -23,15 +18,13 @@ import {
   XFTP_BLOCK_SIZE,
   xftpError,
 } from "../core/xftp/mod.ts";
+import type { ServerIdentity } from "../core/server/identity_files.ts";
 
-export interface XftpIdentity {
-  /** SHA-256 of the CA certificate DER */
-  readonly keyHash: Uint8Array;
-  /** [server.crt, ca.crt] DER: always the XFTP chain, even when TLS used the web certificate */
-  readonly chain: readonly Uint8Array[];
-  /** the online (leaf) key: signs the DH key and the web identity proof */
-  readonly signKey: PrivateKey<SignatureAlgorithm>;
-}
+/**
+ * The handshake always sends the XFTP chain ([server.crt, ca.crt]), even when TLS used the web
+ * certificate; the online key signs the DH key and the web identity proof.
+ */
+export type XftpIdentity = ServerIdentity;
 
 type SessionState =
   | { readonly type: "sent"; readonly key: PrivateKey<"X25519"> }

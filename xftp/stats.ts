@@ -4,7 +4,10 @@
  * Prometheus text file (Server/Prometheus.hs names).
  */
 import { VERSION } from "../core/version.ts";
-import { iso8601Show } from "./store_log.ts";
+import { str } from "../core/encoding/text.ts";
+import { writeFileAtomic } from "../core/server/files.ts";
+import { restoreStatsFile, StatsBackupError } from "../core/server/stats_backup.ts";
+import { PeriodSets } from "../core/server/period_sets.ts";
 
 export const STATS_DAILY_FILE = "file-server-stats.daily.log";
 export const STATS_BACKUP_FILE = "file-server-stats.log";
@@ -23,45 +26,6 @@ export const COUNTERS = [
   "filesSize",
 ] as const;
 export type Counter = (typeof COUNTERS)[number];
-
-/** 53-bit FNV-1a hash of an ID, so that the period sets never hold IDs themselves. */
-export function idHash(id: Uint8Array): number {
-  let a = 0x811c9dc5, b = 0x050c5d1f;
-  for (const byte of id) {
-    a = Math.imul(a ^ byte, 0x01000193);
-    b = Math.imul(b ^ byte, 0x01000193);
-  }
-  return ((a >>> 0) & 0x1fffff) * 0x100000000 + (b >>> 0);
-}
-
-/** Distinct files downloaded in the current day, week and month (`PeriodStats`). */
-export class PeriodSets {
-  day = new Set<number>();
-  week = new Set<number>();
-  month = new Set<number>();
-
-  add(id: Uint8Array): void {
-    const h = idHash(id);
-    this.day.add(h);
-    this.week.add(h);
-    this.month.add(h);
-  }
-
-  /** Reports and clears the day; the week on Mondays, the month on the 1st (`periodStatCounts`). */
-  roll(now: Date): { day: string; week: string; month: string } {
-    const take = (name: "day" | "week" | "month", due: boolean) => {
-      if (!due) return "";
-      const n = this[name].size;
-      this[name] = new Set();
-      return String(n);
-    };
-    return {
-      day: take("day", true),
-      week: take("week", now.getUTCDay() === 1),
-      month: take("month", now.getUTCDate() === 1),
-    };
-  }
-}
 
 export class FileServerStats {
   fromTime: Date;
@@ -85,7 +49,7 @@ export function encodeStatsBackup(s: FileServerStats): string {
   const c = s.counters;
   const d = s.filesDownloaded;
   return [
-    `fromTime=${iso8601Show(s.fromTime)}`,
+    `fromTime=${str.utcTime(s.fromTime)}`,
     ...([
       "filesCreated",
       "fileRecipients",
@@ -104,10 +68,6 @@ export function encodeStatsBackup(s: FileServerStats): string {
     `fileDownloads=${c.fileDownloads}`,
     `fileDownloadAcks=${c.fileDownloadAcks}`,
   ].join("\n") + "\n";
-}
-
-export class StatsBackupError extends Error {
-  override name = "StatsBackupError";
 }
 
 /** Restores a backup written by this server or the reference; missing optional counters are 0. */
@@ -164,8 +124,8 @@ export function takeDailyStatsLine(s: FileServerStats, now: Date): string {
     uploaded,
     deleted,
     dl.day,
-    dl.week,
-    dl.month,
+    dl.week ?? "",
+    dl.month ?? "",
     downloads,
     acks,
     c.filesCount,
@@ -195,8 +155,8 @@ export function renderPrometheus(s: FileServerStats, now: Date): string {
   const family = (name: string, help: string, type: string, value: number | string) =>
     `# HELP simplex_xftp_${name} ${help}\n# TYPE simplex_xftp_${name} ${type}\nsimplex_xftp_${name} ${value}\n\n`;
   const d = s.filesDownloaded;
-  return `# Recorded at: ${iso8601Show(now)}\n# Stats from: ${
-    iso8601Show(s.fromTime)
+  return `# Recorded at: ${str.utcTime(now)}\n# Stats from: ${
+    str.utcTime(s.fromTime)
   }\n\n# Files\n# -----\n\n` +
     METRICS.map(([c, name, help, type]) => family(name, help, type, s.counters[c])).join("") +
     family("files_count_daily", "Daily files count", "gauge", d.day.size) +
@@ -206,35 +166,13 @@ export function renderPrometheus(s: FileServerStats, now: Date): string {
     `simplex_xftp_info{version="${VERSION}"} 1\n`;
 }
 
-/** Writes through a temporary file in the same directory and renames it over `path`. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
-  try {
-    await Deno.writeTextFile(tmp, text, { mode: 0o644 });
-    await Deno.rename(tmp, path);
-  } catch (e) {
-    await Deno.remove(tmp).catch(() => {});
-    throw e;
-  }
-}
-
 /** Restores and renames the backup to `.bak`; false when there is none. */
-export async function restoreStatsBackup(logDir: string, stats: FileServerStats): Promise<boolean> {
-  const path = `${logDir}/${STATS_BACKUP_FILE}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-  decodeStatsBackup(text, stats);
-  await Deno.rename(path, `${path}.bak`);
-  return true;
+export function restoreStatsBackup(logDir: string, stats: FileServerStats): Promise<boolean> {
+  return restoreStatsFile(`${logDir}/${STATS_BACKUP_FILE}`, (text) => decodeStatsBackup(text, stats));
 }
 
 export function saveStatsBackup(logDir: string, stats: FileServerStats): Promise<void> {
-  return writeFileAtomic(`${logDir}/${STATS_BACKUP_FILE}`, encodeStatsBackup(stats));
+  return writeFileAtomic(`${logDir}/${STATS_BACKUP_FILE}`, encodeStatsBackup(stats), { mode: 0o644 });
 }
 
 export interface MetricsFilesOptions {
@@ -259,7 +197,11 @@ export function startMetricsFiles(o: MetricsFilesOptions): { close(): void } {
   }
   if (o.prometheusInterval !== undefined) {
     timers.push(setInterval(() => {
-      report(writeFileAtomic(`${o.logDir}/${METRICS_FILE}`, renderPrometheus(o.stats, new Date())));
+      report(
+        writeFileAtomic(`${o.logDir}/${METRICS_FILE}`, renderPrometheus(o.stats, new Date()), {
+          mode: 0o644,
+        }),
+      );
     }, o.prometheusInterval * 1000));
   }
   return {

@@ -5,12 +5,9 @@
  */
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import type { PublicKey } from "../core/crypto/keys.ts";
-import type { BlockingInfo } from "../core/smp/errors.ts";
+import type { BlockingInfo, EntityStatus } from "../core/smp/errors.ts";
 
-export type FileStatus =
-  | { readonly type: "active" }
-  | { readonly type: "off" }
-  | { readonly type: "blocked"; readonly info: BlockingInfo };
+export type FileStatus = EntityStatus;
 
 export interface FileInfo {
   readonly sndKey: PublicKey;

@@ -5,6 +5,7 @@
  */
 import { decodeBase64Url, encodeBase64Url } from "../core/encoding/base64.ts";
 import { utf8 } from "../core/encoding/bytes.ts";
+import { str } from "../core/encoding/text.ts";
 import { decodePublicKeyDer, encodePublicKeyDer, type PublicKey } from "../core/crypto/keys.ts";
 import { type BlockingInfo, decodeBlockingInfo, encodeBlockingInfo } from "../core/smp/errors.ts";
 import type { FileInfo, FileRecipient, FileStatus, FileStore } from "./store.ts";
@@ -179,11 +180,6 @@ export interface StoreLogSummary {
   readonly skipped: number;
 }
 
-/** Haskell's `iso8601Show` of a UTCTime: fractional seconds only when non-zero. */
-export function iso8601Show(t: Date): string {
-  return t.toISOString().replace(/\.(\d*?)0*Z$/, (_, ms: string) => (ms ? `.${ms}Z` : "Z"));
-}
-
 function exists(path: string): boolean {
   try {
     Deno.statSync(path);
@@ -230,7 +226,7 @@ export function openStoreLog(
   const storeLog = new StoreLog(path, false);
   for (const r of storeSnapshot(store)) storeLog.write(r);
   if (summary) {
-    Deno.renameSync(start, `${path}.${iso8601Show(now())}`);
+    Deno.renameSync(start, `${path}.${str.utcTime(now())}`);
     removeOldBackups(path, now());
   }
   return { storeLog, summary };

@@ -33,6 +33,12 @@ Deno.test("UTCTime is ISO 8601 with fractional seconds only when present", () =>
   assert.equal(decodeText("yesterday", (r) => r.utcTime()).ok, false);
 });
 
+Deno.test("utcTime as the stats files write it (`iso8601Show`): fractional seconds only when present, without trailing zeros", () => {
+  assert.equal(str.utcTime(new Date("2026-03-02T10:20:30.000Z")), "2026-03-02T10:20:30Z");
+  assert.equal(str.utcTime(new Date("2026-03-02T10:20:30.500Z")), "2026-03-02T10:20:30.5Z");
+  assert.equal(str.utcTime(new Date("2026-03-02T10:20:30.123Z")), "2026-03-02T10:20:30.123Z");
+});
+
 Deno.test("version ranges render as 'min-max' or a single version", () => {
   assert.equal(str.versionRange({ min: 1, max: 4 }), "1-4");
   assert.equal(str.versionRange({ min: 3, max: 3 }), "3");

@@ -4,7 +4,13 @@
  */
 import { decode, type Reader, Writer } from "../encoding/binary.ts";
 import { cmdError, type SmpError } from "./errors.ts";
-import { type AuthPublicKey, type DhPublicKey, readAuthKey, readDhKey, writeKey } from "./_keys.ts";
+import {
+  type AuthPublicKey,
+  type DhPublicKey,
+  readAuthKey,
+  readDhKey,
+  writeKey,
+} from "../crypto/keys_wire.ts";
 import { SMP_VERSION } from "./version.ts";
 
 export type SubscriptionMode = "S" | "C"; // subscribe on creation | only create

@@ -46,6 +46,15 @@ export interface BlockingInfo {
   readonly notice?: { readonly ttl: number | null };
 }
 
+/**
+ * A queue's or file's status on its server (`ServerEntityStatus`: EntityActive, EntityOff,
+ * EntityBlocked): a blocked entity answers `ERR BLOCKED` with its BlockingInfo.
+ */
+export type EntityStatus =
+  | { readonly type: "active" }
+  | { readonly type: "off" }
+  | { readonly type: "blocked"; readonly info: BlockingInfo };
+
 export type SmpError =
   | { type: "BLOCK" }
   | { type: "SESSION" }

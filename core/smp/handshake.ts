@@ -14,7 +14,7 @@ import {
   verify,
 } from "../crypto/keys.ts";
 import { type CertChainPubKey, readCertChainPubKey, writeCertChainPubKey } from "./responses.ts";
-import { type DhPublicKey, readDhKey, writeKey } from "./_keys.ts";
+import { type DhPublicKey, readDhKey, writeKey } from "../crypto/keys_wire.ts";
 import { SMP_VERSION } from "./version.ts";
 
 export interface ServerHello {

@@ -5,4 +5,4 @@ export * from "./commands.ts";
 export * from "./responses.ts";
 export * from "./transmission.ts";
 export * from "./handshake.ts";
-export type { AuthPublicKey, DhPublicKey } from "./_keys.ts";
+export type { AuthPublicKey, DhPublicKey } from "../crypto/keys_wire.ts";

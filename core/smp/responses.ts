@@ -4,7 +4,7 @@
  */
 import { decode, type ParseResult, type Reader, type VersionRange, Writer } from "../encoding/binary.ts";
 import { readSmpError, type SmpError, writeSmpError } from "./errors.ts";
-import { type DhPublicKey, readDhKey, writeKey } from "./_keys.ts";
+import { type DhPublicKey, readDhKey, writeKey } from "../crypto/keys_wire.ts";
 import type { QueueLinkData, QueueMode } from "./commands.ts";
 import { SMP_VERSION } from "./version.ts";
 

@@ -6,7 +6,13 @@
 import { decode, type ParseResult, type Reader, Writer } from "../encoding/binary.ts";
 import { isValidBasicAuth } from "../smp/commands.ts";
 import { readXftpError, writeXftpError, xftpCmdError, type XftpError } from "./errors.ts";
-import { type AuthPublicKey, type DhPublicKey, readAuthKey, readDhKey, writeKey } from "./_keys.ts";
+import {
+  type AuthPublicKey,
+  type DhPublicKey,
+  readAuthKey,
+  readDhKey,
+  writeKey,
+} from "../crypto/keys_wire.ts";
 
 export { isValidBasicAuth };
 

@@ -8,7 +8,7 @@ export * from "./errors.ts";
 export * from "./commands.ts";
 export * from "./transmission.ts";
 export * from "./handshake.ts";
-export type { AuthPublicKey, DhPublicKey } from "./_keys.ts";
+export type { AuthPublicKey, DhPublicKey } from "../crypto/keys_wire.ts";
 export * from "./chunks.ts";
 export * from "./file.ts";
 export * from "./transit.ts";

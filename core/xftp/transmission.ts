@@ -31,7 +31,7 @@ import {
   parseFileResponse,
 } from "./commands.ts";
 import { type XftpError, xftpError } from "./errors.ts";
-import type { AuthPublicKey } from "./_keys.ts";
+import type { AuthPublicKey } from "../crypto/keys_wire.ts";
 
 export const XFTP_BLOCK_SIZE = 16384;
 

@@ -2,13 +2,10 @@
  * The relay's state as the protocol sees it (QueueRec in simplexmq's QueueStore, smp.md §5.1),
  * and the narrow interface every store implements.
  */
-import type { BlockingInfo } from "../../core/smp/errors.ts";
+import type { EntityStatus } from "../../core/smp/errors.ts";
 import type { AuthPublicKey, QueueLinkData, QueueMode } from "../../core/smp/mod.ts";
 
-export type QueueStatus =
-  | { readonly type: "active" }
-  | { readonly type: "off" }
-  | { readonly type: "blocked"; readonly info: BlockingInfo };
+export type QueueStatus = EntityStatus;
 
 export interface NotifierCredentials {
   readonly notifierId: Uint8Array;

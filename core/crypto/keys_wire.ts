@@ -1,6 +1,10 @@
-/** Public keys as SMP carries them: `short(SubjectPublicKeyInfo DER)` (smp.md §0). */
+/**
+ * Public keys as SMP and XFTP carry them on the wire: `short(SubjectPublicKeyInfo DER)`
+ * (smp.md §0, xftp.md §2.1). Both protocols take the same key kinds in the same places, so one
+ * reader per kind serves both; a key of the wrong kind is a parse failure, not a KeyError.
+ */
 import type { Reader, Writer } from "../encoding/binary.ts";
-import { decodePublicKeyDer, encodePublicKeyDer, KeyError, type PublicKey } from "../crypto/keys.ts";
+import { decodePublicKeyDer, encodePublicKeyDer, KeyError, type PublicKey } from "./keys.ts";
 
 /** Keys that authorize commands: Ed25519/Ed448 signatures or X25519 authenticators. */
 export type AuthPublicKey = PublicKey<"Ed25519" | "Ed448" | "X25519">;
