@@ -25,6 +25,9 @@ export interface XftpServerWithAuth {
 
 export type Progress = (done: number, total: number) => void;
 
+/** Chunks requested ahead of the one being written (each holds up to 4 MiB). */
+const DOWNLOAD_AHEAD = 2;
+
 export class XftpAgentError extends Error {
   override name = "XftpAgentError";
 }
@@ -234,10 +237,12 @@ export async function receiveFile(fd: FileDescription, o: ReceiveOptions, depth 
     const out = await Deno.open(encPath, { write: true, truncate: true });
     let done = 0;
     try {
-      for (const chunk of fd.chunks) {
+      // the next chunk is requested while this one is written: the connection never idles,
+      // and at most DOWNLOAD_AHEAD chunks are held in memory
+      const fetch = (chunk: (typeof fd.chunks)[number]) => {
         const replica = chunk.replicas[0];
-        if (!replica) throw new XftpAgentError(`chunk ${chunk.chunkNo} has no replicas`);
-        const data = await connections.withRetry(
+        if (!replica) return Promise.reject(new XftpAgentError(`chunk ${chunk.chunkNo} has no replicas`));
+        return connections.withRetry(
           replica.server,
           o.retries,
           (c) =>
@@ -248,6 +253,18 @@ export async function receiveFile(fd: FileDescription, o: ReceiveOptions, depth 
               chunk.digest,
             ),
         );
+      };
+      // a queue, so a written chunk is no longer referenced
+      const inFlight = fd.chunks.slice(0, DOWNLOAD_AHEAD).map(fetch);
+      inFlight.forEach((p) => p.catch(() => {}));
+      for (let i = 0; i < fd.chunks.length; i++) {
+        const data = await inFlight.shift()!;
+        const next = fd.chunks[i + DOWNLOAD_AHEAD];
+        if (next) {
+          const p = fetch(next);
+          p.catch(() => {});
+          inFlight.push(p);
+        }
         for (let off = 0; off < data.length;) off += await out.write(data.subarray(off));
         done += data.length;
         o.onProgress?.(done, fd.size);
