@@ -6,11 +6,12 @@ import { type Command, UsageError } from "./command.ts";
 import { relayCommand } from "../relay/cli.ts";
 import { xftpServerCommand } from "../xftp/cli.ts";
 import { xftpCommand } from "../xftp/client_cli.ts";
+import { adminCommand } from "../admin/cli.ts";
 
 export { VERSION } from "../core/version.ts";
 import { VERSION } from "../core/version.ts";
 
-export const COMMANDS: readonly Command[] = [relayCommand, xftpServerCommand, xftpCommand];
+export const COMMANDS: readonly Command[] = [relayCommand, xftpServerCommand, xftpCommand, adminCommand];
 
 export interface Output {
   out(text: string): void;

@@ -1,0 +1,466 @@
+/**
+ * A client for the control port of a relay (SMP) or an XFTP server (smp.md §5.7, xftp.md §3.3):
+ * connects over TCP, tells the server kind from the greeting, authenticates and runs commands,
+ * returning typed values parsed from the servers' text output. Used by `simplex admin` and by the
+ * admin panel's remote mode; it writes nothing to a terminal.
+ *
+ * The protocol has no end-of-response marker, and a server answers one line at a time in order.
+ * So each command is sent followed by `help`, whose answer (`commands: …`) every role may ask for
+ * and no other command prints: the response is the lines before it.
+ */
+
+export type ServerKind = "smp" | "xftp";
+export type ControlRole = "CPRNone" | "CPRUser" | "CPRAdmin";
+
+/** Base of every error this module throws; `message` is meant for an operator. */
+export class ControlError extends Error {
+  override name = "ControlError";
+}
+
+/** Nothing listens at the address (or it could not be reached). */
+export class ConnectionRefusedError extends ControlError {
+  override name = "ConnectionRefusedError";
+  constructor(readonly address: string, cause?: unknown) {
+    super(`cannot connect to the control port at ${address}: connection refused`, { cause });
+  }
+}
+
+/** `auth` left the session at CPRNone: the password matches neither the admin nor the user one. */
+export class WrongPasswordError extends ControlError {
+  override name = "WrongPasswordError";
+  constructor() {
+    super("wrong control port password");
+  }
+}
+
+/** The server answered `AUTH`: the session's role lacks the right to run the command. */
+export class RoleRefusedError extends ControlError {
+  override name = "RoleRefusedError";
+  constructor(readonly command: string, readonly role: ControlRole) {
+    super(
+      `'${command}' is not allowed for role ${role}` +
+        (role === "CPRUser" ? " (it needs the admin password)" : ""),
+    );
+  }
+}
+
+/** The server kind has no such command (e.g. `stats` on an XFTP server). */
+export class UnsupportedCommandError extends ControlError {
+  override name = "UnsupportedCommandError";
+  constructor(readonly command: string, readonly kind: ServerKind) {
+    super(`the ${kind === "smp" ? "SMP relay" : "XFTP server"} control port has no '${command}' command`);
+  }
+}
+
+/** The server ran the command and answered with an error (`error: …`), e.g. an unknown queue. */
+export class CommandFailedError extends ControlError {
+  override name = "CommandFailedError";
+  constructor(readonly command: string, readonly serverMessage: string) {
+    super(`${command}: ${describeServerError(serverMessage)}`);
+  }
+}
+
+/** The peer is not a control port, answered something unexpected, timed out or closed. */
+export class ControlProtocolError extends ControlError {
+  override name = "ControlProtocolError";
+}
+
+function describeServerError(line: string): string {
+  const text = line.replace(/^error:?\s*/, "");
+  return text === "AUTH" ? "not found (AUTH)" : text;
+}
+
+export interface ControlAddress {
+  readonly hostname: string;
+  readonly port: number;
+}
+
+/** `host:port`, `[v6]:port` or `:port` (127.0.0.1). */
+export function parseControlAddress(text: string): ControlAddress | undefined {
+  const m = /^(?:\[([^\]]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text);
+  if (!m) return undefined;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return undefined;
+  return { hostname: m[1] ?? (m[2] || "127.0.0.1"), port };
+}
+
+/** `stats` (relay): the numbers by the names the relay prints them under. */
+export interface SmpStats {
+  /** the start of the counting period, ISO 8601 */
+  readonly fromTime: string;
+  /**
+   * Every `name: number` line (`qCreated`, `msgSent`, `qCount`, `daily active queues`, …); the
+   * `other SUB/GET events` triples appear as `qSubAuth`, `qSubDuplicate`, `qSubProhibited`,
+   * `msgGetAuth`, `msgGetDuplicate`, `msgGetProhibited`.
+   */
+  readonly counters: Readonly<Record<string, number>>;
+  /** proxy groups (`pRelays`, `pRelaysOwn`, …) → `requests`, `successes`, `errorsConnect`, … */
+  readonly proxy: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+/** One row of `clients` (relay, admin). Times are seconds since the epoch; `age` in seconds. */
+export interface ControlClientRow {
+  readonly clientId: number;
+  /** base64 */
+  readonly sessionId: string;
+  readonly connected: boolean;
+  readonly createdAt: number;
+  readonly rcvActiveAt: number;
+  readonly sndActiveAt: number;
+  readonly age: number;
+  readonly subscriptions: number;
+}
+
+/** `server-info` (relay): label → value as printed, e.g. `Clients` → `3`, `Ntf subscribed clients` → `1 [4]`. */
+export type ServerInfo = Readonly<Record<string, string>>;
+
+/** `status` (relay) of a queue. */
+export interface QueueStatusInfo {
+  readonly status: "active" | "off" | "blocked";
+  readonly blockReason?: "spam" | "content";
+  /** the day the queue was last used, seconds since the epoch */
+  readonly updatedAt?: number;
+  readonly queueMode?: "messaging" | "contact";
+}
+
+/** The outcome of block, unblock or delete: the server's `ok…` line, and for a relay's delete the count. */
+export interface ChangeResult {
+  readonly message: string;
+  readonly messagesDeleted?: number;
+}
+
+export type BlockReason = "spam" | "content";
+
+export interface ConnectOptions {
+  /** how long to wait for the greeting and for each answer; 10 s unless set */
+  readonly timeoutMs?: number;
+}
+
+const HELP_PREFIX = "commands: ";
+const UNKNOWN_COMMAND = "error: Failed reading: bad ControlProtocol command";
+
+/** Which commands each server kind has (xftp/control.ts, relay/control.ts). */
+const SUPPORTED: Record<ServerKind, ReadonlySet<string>> = {
+  smp: new Set(["stats", "clients", "server-info", "status", "block", "unblock", "delete", "save"]),
+  xftp: new Set(["block", "delete"]),
+};
+
+export class ControlClient {
+  #conn: Deno.Conn;
+  #lines: LineReader;
+  #timeoutMs: number;
+  #role: ControlRole = "CPRNone";
+  #queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    conn: Deno.Conn,
+    lines: LineReader,
+    timeoutMs: number,
+    readonly kind: ServerKind,
+    readonly address: string,
+  ) {
+    this.#conn = conn;
+    this.#lines = lines;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Connects and reads the greeting; throws ConnectionRefusedError or ControlProtocolError. */
+  static async connect(address: ControlAddress, options: ConnectOptions = {}): Promise<ControlClient> {
+    const shown = `${
+      address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname
+    }:${address.port}`;
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    let conn: Deno.Conn;
+    try {
+      conn = await Deno.connect({ hostname: address.hostname, port: address.port, transport: "tcp" });
+    } catch (e) {
+      if (e instanceof Deno.errors.ConnectionRefused || e instanceof Deno.errors.NotFound) {
+        throw new ConnectionRefusedError(shown, e);
+      }
+      throw new ControlError(`cannot connect to the control port at ${shown}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    const lines = new LineReader(conn);
+    try {
+      const first = await lines.next(timeoutMs);
+      const kind = first === "SMP server control port"
+        ? "smp"
+        : first === "XFTP server control port"
+        ? "xftp"
+        : undefined;
+      if (!kind) {
+        throw new ControlProtocolError(
+          `${shown} is not a SimpleX control port (it said ${JSON.stringify(first)})`,
+        );
+      }
+      await lines.next(timeoutMs); // "'help' for supported commands"
+      return new ControlClient(conn, lines, timeoutMs, kind, shown);
+    } catch (e) {
+      closeQuietly(conn);
+      throw e;
+    }
+  }
+
+  /** The session's role: CPRNone until `auth` succeeds. */
+  get role(): ControlRole {
+    return this.#role;
+  }
+
+  /** `auth <password>`; throws WrongPasswordError when the password gives no role. A role is fixed per session. */
+  async auth(password: string): Promise<ControlRole> {
+    if (!/^[\x21-\x7e]+$/.test(password) || /[@:/]/.test(password)) throw new WrongPasswordError();
+    const lines = await this.command(`auth ${password}`);
+    const m = /^Current role is (CPRNone|CPRUser|CPRAdmin)/.exec(lines[0] ?? "");
+    if (!m) throw new ControlProtocolError(`unexpected answer to auth: ${JSON.stringify(lines[0])}`);
+    this.#role = m[1] as ControlRole;
+    if (this.#role === "CPRNone") throw new WrongPasswordError();
+    return this.#role;
+  }
+
+  /**
+   * Sends one line and returns the answer's lines, as printed. `AUTH` becomes RoleRefusedError and
+   * an unknown command UnsupportedCommandError; other `error: …` lines are returned.
+   */
+  command(line: string): Promise<string[]> {
+    if (/[\r\n]/.test(line)) return Promise.reject(new ControlError("a command is one line"));
+    const run = this.#queue.then(() => this.#exchange(line));
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
+  async #exchange(line: string): Promise<string[]> {
+    const name = line.split(" ", 1)[0];
+    await writeAll(this.#conn, new TextEncoder().encode(`${line}\nhelp\n`));
+    const answer: string[] = [];
+    while (true) {
+      const l = await this.#lines.next(this.#timeoutMs);
+      if (l.startsWith(HELP_PREFIX) && name !== "help") break;
+      answer.push(l);
+      if (name === "help") {
+        await this.#lines.next(this.#timeoutMs); // the marker's own answer
+        break;
+      }
+    }
+    if (answer.length === 1 && answer[0] === "AUTH") throw new RoleRefusedError(name, this.#role);
+    if (answer.length === 1 && answer[0] === UNKNOWN_COMMAND) {
+      throw new UnsupportedCommandError(name, this.kind);
+    }
+    return answer;
+  }
+
+  #supports(command: string): void {
+    if (!SUPPORTED[this.kind].has(command)) throw new UnsupportedCommandError(command, this.kind);
+  }
+
+  /** Runs a command whose answer is one line: `ok…` is returned, anything else is CommandFailedError. */
+  async #change(command: string, line: string): Promise<string> {
+    const answer = await this.command(line);
+    const first = answer.at(-1) ?? "";
+    if (!first.startsWith("ok")) throw new CommandFailedError(command, first);
+    return first;
+  }
+
+  async stats(): Promise<SmpStats> {
+    this.#supports("stats");
+    return parseSmpStats(await this.command("stats"));
+  }
+
+  async clients(): Promise<ControlClientRow[]> {
+    this.#supports("clients");
+    return parseClients(await this.command("clients"));
+  }
+
+  async serverInfo(): Promise<ServerInfo> {
+    this.#supports("server-info");
+    return parseLabelledLines(await this.command("server-info"));
+  }
+
+  /** A queue's status by its sender ID (or short-link ID), base64url. */
+  async status(queueId: string): Promise<QueueStatusInfo> {
+    this.#supports("status");
+    const [line = ""] = await this.command(`status ${queueId}`);
+    if (line.startsWith("error")) throw new CommandFailedError("status", line);
+    return parseQueueStatus(line);
+  }
+
+  /** Blocks a relay queue (sender ID) or an XFTP file (recipient ID). */
+  async block(id: string, reason: BlockReason = "spam"): Promise<ChangeResult> {
+    this.#supports("block");
+    return { message: await this.#change("block", `block ${id} reason=${reason}`) };
+  }
+
+  async unblock(id: string): Promise<ChangeResult> {
+    this.#supports("unblock");
+    return { message: await this.#change("unblock", `unblock ${id}`) };
+  }
+
+  /** Deletes a relay queue with its messages, or an XFTP file. */
+  async delete(id: string): Promise<ChangeResult> {
+    this.#supports("delete");
+    const message = await this.#change("delete", `delete ${id}`);
+    const m = /^ok, (\d+) messages deleted$/.exec(message);
+    return m ? { message, messagesDeleted: Number(m[1]) } : { message };
+  }
+
+  /** Saves the relay's messages, notifications and stats now. */
+  async save(): Promise<void> {
+    this.#supports("save");
+    const answer = await this.command("save");
+    if (answer.at(-1) !== "server state saved!") throw new CommandFailedError("save", answer.at(-1) ?? "");
+  }
+
+  /** Says `quit` and closes the connection. */
+  async close(): Promise<void> {
+    try {
+      await this.#queue;
+      await writeAll(this.#conn, new TextEncoder().encode("quit\n"));
+    } catch {
+      // already closed
+    }
+    closeQuietly(this.#conn);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsers of the servers' output (relay/control.ts `format*`).
+
+const EVENT_TRIPLES: Record<string, readonly string[]> = {
+  "other SUB events (auth, duplicate, prohibited)": ["qSubAuth", "qSubDuplicate", "qSubProhibited"],
+  "other GET events (auth, duplicate, prohibited)": ["msgGetAuth", "msgGetDuplicate", "msgGetProhibited"],
+};
+
+export function parseSmpStats(lines: readonly string[]): SmpStats {
+  let fromTime = "";
+  const counters: Record<string, number> = {};
+  const proxy: Record<string, Record<string, number>> = {};
+  for (const line of lines) {
+    const sep = line.indexOf(": ");
+    if (sep < 0) throw new ControlProtocolError(`unexpected stats line: ${JSON.stringify(line)}`);
+    const name = line.slice(0, sep);
+    const value = line.slice(sep + 2);
+    if (name === "fromTime") {
+      fromTime = parseHaskellUtcTime(value);
+    } else if (EVENT_TRIPLES[name]) {
+      const xs = /^\((-?\d+),(-?\d+),(-?\d+)\)$/.exec(value);
+      if (!xs) throw new ControlProtocolError(`unexpected stats line: ${JSON.stringify(line)}`);
+      EVENT_TRIPLES[name].forEach((key, i) => counters[key] = Number(xs[i + 1]));
+    } else if (/^-?\d+$/.test(value)) {
+      counters[name] = Number(value);
+    } else if (/^\w+=-?\d+(, \w+=-?\d+)*$/.test(value)) {
+      proxy[name] = Object.fromEntries(
+        value.split(", ").map((kv) => kv.split("=")).map(([k, v]) => [k, Number(v)]),
+      );
+    } else {
+      throw new ControlProtocolError(`unexpected stats line: ${JSON.stringify(line)}`);
+    }
+  }
+  return { fromTime, counters, proxy };
+}
+
+/** `2024-01-15 10:20:30.5 UTC` → `2024-01-15T10:20:30.500Z`. */
+function parseHaskellUtcTime(text: string): string {
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d(?:\.\d+)?) UTC$/.exec(text);
+  const date = m ? new Date(`${m[1]}T${m[2]}Z`) : undefined;
+  if (!date || Number.isNaN(date.getTime())) throw new ControlProtocolError(`unexpected time: ${text}`);
+  return date.toISOString();
+}
+
+const CLIENT_COLUMNS = "clientId,sessionId,connected,createdAt,rcvActiveAt,sndActiveAt,age,subscriptions";
+
+export function parseClients(lines: readonly string[]): ControlClientRow[] {
+  if (lines[0] !== CLIENT_COLUMNS) {
+    throw new ControlProtocolError(`unexpected clients header: ${JSON.stringify(lines[0])}`);
+  }
+  return lines.slice(1).map((line) => {
+    const f = line.split(",");
+    if (f.length !== 8) throw new ControlProtocolError(`unexpected clients row: ${JSON.stringify(line)}`);
+    const n = (i: number) => Number(f[i]);
+    return {
+      clientId: n(0),
+      sessionId: f[1],
+      connected: f[2] === "True",
+      createdAt: n(3),
+      rcvActiveAt: n(4),
+      sndActiveAt: n(5),
+      age: n(6),
+      subscriptions: n(7),
+    };
+  });
+}
+
+function parseLabelledLines(lines: readonly string[]): ServerInfo {
+  return Object.fromEntries(lines.map((line) => {
+    const sep = line.indexOf(": ");
+    return sep < 0 ? [line, ""] : [line.slice(0, sep), line.slice(sep + 2)];
+  }));
+}
+
+/** `status: EntityBlocked (BlockingInfo {reason = BRSpam, …}), updatedAt: Just (…= N}), queueMode: Just QMMessaging` */
+export function parseQueueStatus(line: string): QueueStatusInfo {
+  const m = /^status: (EntityActive|EntityOff|EntityBlocked.*), updatedAt: (.*), queueMode: (.*)$/.exec(line);
+  if (!m) throw new ControlProtocolError(`unexpected status: ${JSON.stringify(line)}`);
+  const status = m[1] === "EntityActive" ? "active" : m[1] === "EntityOff" ? "off" : "blocked";
+  const reason = /reason = BR(Spam|Content)/.exec(m[1])?.[1];
+  const updatedAt = /roundedSeconds = (\d+)/.exec(m[2])?.[1];
+  const mode = m[3] === "Just QMMessaging" ? "messaging" : m[3] === "Just QMContact" ? "contact" : undefined;
+  return {
+    status,
+    ...(reason ? { blockReason: reason.toLowerCase() as BlockReason } : {}),
+    ...(updatedAt ? { updatedAt: Number(updatedAt) } : {}),
+    ...(mode ? { queueMode: mode } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Lines from a connection, LF or CRLF ended; a read left pending by a timeout is kept for the next call. */
+class LineReader {
+  #conn: Deno.Conn;
+  #decoder = new TextDecoder();
+  #buffer = "";
+  #pending?: Promise<number | null>;
+  #chunk = new Uint8Array(4096);
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  async next(timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#buffer.includes("\n")) {
+      this.#pending ??= this.#conn.read(this.#chunk);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const n = await Promise.race([
+        this.#pending,
+        new Promise<"timeout">((res) => timer = setTimeout(() => res("timeout"), deadline - Date.now())),
+      ]).catch((e) => {
+        throw new ControlProtocolError(`the control port connection failed: ${(e as Error).message}`);
+      }).finally(() => clearTimeout(timer));
+      if (n === "timeout") throw new ControlProtocolError("the control port did not answer in time");
+      this.#pending = undefined;
+      if (n === null) throw new ControlProtocolError("the control port closed the connection");
+      this.#buffer += this.#decoder.decode(this.#chunk.subarray(0, n), { stream: true });
+    }
+    const i = this.#buffer.indexOf("\n");
+    const line = this.#buffer.slice(0, i);
+    this.#buffer = this.#buffer.slice(i + 1);
+    return line.endsWith("\r") ? line.slice(0, -1) : line;
+  }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  try {
+    for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
+  } catch (e) {
+    throw new ControlProtocolError(`the control port connection failed: ${(e as Error).message}`);
+  }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}

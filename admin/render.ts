@@ -1,0 +1,100 @@
+/** The human-readable output of `simplex admin`: aligned tables of what the control client returns. */
+import type {
+  ChangeResult,
+  ControlClientRow,
+  ControlRole,
+  QueueStatusInfo,
+  ServerInfo,
+  ServerKind,
+  SmpStats,
+} from "./control_client.ts";
+
+/** A command's result; `json` is also what `--json` prints. */
+export type AdminResult =
+  | { readonly type: "stats"; readonly json: { server: ServerKind; role: ControlRole } & SmpStats }
+  | { readonly type: "clients"; readonly json: { server: ServerKind; clients: ControlClientRow[] } }
+  | { readonly type: "info"; readonly json: { server: ServerKind; info: ServerInfo } }
+  | { readonly type: "status"; readonly json: { server: ServerKind; id: string } & QueueStatusInfo }
+  | {
+    readonly type: "change";
+    readonly json: { server: ServerKind; id?: string } & ChangeResult;
+  };
+
+/** Columns padded to their widest cell; numbers right-aligned. */
+export function formatTable(
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+): string {
+  const cells = [header, ...rows.map((r) => r.map(String))];
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number"));
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => r[i]?.length ?? 0)));
+  return cells
+    .map((r) =>
+      r.map((cell, i) => (numeric[i] ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ")
+        .trimEnd()
+    )
+    .join("\n");
+}
+
+export function renderResult(r: AdminResult): string {
+  switch (r.type) {
+    case "stats": {
+      const { fromTime, counters, proxy } = r.json;
+      const main = formatTable(["stat", "value"], [
+        ["fromTime", fromTime],
+        ...Object.entries(counters),
+      ]);
+      const groups = Object.entries(proxy);
+      if (groups.length === 0) return main;
+      const fields = Object.keys(groups[0][1]);
+      const proxyTable = formatTable(
+        ["proxy", ...fields],
+        groups.map(([g, p]) => [g, ...fields.map((f) => p[f] ?? 0)]),
+      );
+      return `${main}\n\n${proxyTable}`;
+    }
+    case "clients": {
+      const rows = r.json.clients;
+      if (rows.length === 0) return "no clients";
+      const time = (s: number) => (s > 0 ? new Date(s * 1000).toISOString().slice(0, 19) + "Z" : "-");
+      return formatTable(
+        [
+          "clientId",
+          "sessionId",
+          "connected",
+          "created",
+          "rcvActive",
+          "sndActive",
+          "age (s)",
+          "subscriptions",
+        ],
+        rows.map((c) => [
+          c.clientId,
+          c.sessionId,
+          c.connected ? "yes" : "no",
+          time(c.createdAt),
+          time(c.rcvActiveAt),
+          time(c.sndActiveAt),
+          c.age,
+          c.subscriptions,
+        ]),
+      );
+    }
+    case "info":
+      return formatTable(["item", "value"], Object.entries(r.json.info));
+    case "status": {
+      const s = r.json;
+      return formatTable(["field", "value"], [
+        ["queue", s.id],
+        ["status", s.blockReason ? `${s.status} (${s.blockReason})` : s.status],
+        [
+          "updatedAt",
+          s.updatedAt === undefined ? "-" : new Date(s.updatedAt * 1000).toISOString().slice(0, 10),
+        ],
+        ["queueMode", s.queueMode ?? "-"],
+      ]);
+    }
+    case "change":
+      return r.json.message;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * A relay and an XFTP server with control ports (admin password `adminpw`, user password
+ * `userpw`), served on loopback, for the admin client and CLI tests.
+ */
+import { startRelayServer } from "../../relay/server.ts";
+import { parseRelayConfig } from "../../relay/config.ts";
+import { connectSmp } from "../../core/smp/connect.ts";
+import type { SmpClient } from "../../core/smp/client.ts";
+import { parseXftpConfig } from "../../xftp/config.ts";
+import { startXftpService } from "../../xftp/service.ts";
+import { relayIdentity } from "../relay/_harness.ts";
+import { xftpIdentity } from "../xftp_server/_harness.ts";
+import { TestClient } from "../xftp_server/_client.ts";
+
+export const ADMIN_PASSWORD = "adminpw";
+export const USER_PASSWORD = "userpw";
+const AUTH =
+  `[AUTH]\ncontrol_port_admin_password = ${ADMIN_PASSWORD}\ncontrol_port_user_password = ${USER_PASSWORD}\n`;
+
+export interface TestRelay {
+  readonly controlAddress: string;
+  connect(): Promise<SmpClient>;
+  close(): Promise<void>;
+}
+
+export async function startTestRelay(): Promise<TestRelay> {
+  const dir = await Deno.makeTempDir({ prefix: "admin-relay-" });
+  const config = parseRelayConfig(`${AUTH}[TRANSPORT]\nport = 1\ncontrol_port = 1\n`, {
+    cfgDir: dir,
+    logDir: dir,
+  });
+  const running = await startRelayServer({
+    config: { ...config, ports: [0], controlPort: 0 },
+    identity: relayIdentity,
+    hostname: "127.0.0.1",
+    log: () => {},
+  });
+  const clients: SmpClient[] = [];
+  return {
+    controlAddress: `127.0.0.1:${running.controlPort}`,
+    async connect() {
+      const c = await connectSmp({
+        keyHash: relayIdentity.keyHash,
+        hosts: ["127.0.0.1"],
+        port: running.ports[0],
+      });
+      clients.push(c);
+      return c;
+    },
+    async close() {
+      for (const c of clients) await c.close();
+      await running.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+export interface TestXftp {
+  readonly controlAddress: string;
+  connect(): Promise<TestClient>;
+  close(): Promise<void>;
+}
+
+export async function startTestXftp(): Promise<TestXftp> {
+  const dir = await Deno.makeTempDir({ prefix: "admin-xftp-" });
+  const text = `${AUTH}[TRANSPORT]\nport: 1\n[FILES]\npath: ${dir}/files\n`;
+  const config = { ...parseXftpConfig(text, { cfgDir: dir, logDir: `${dir}/log` }), port: 0, controlPort: 0 };
+  const s = await startXftpService({ config, identity: xftpIdentity, hostname: "127.0.0.1", log: () => {} });
+  const clients: TestClient[] = [];
+  return {
+    controlAddress: `127.0.0.1:${s.controlPort}`,
+    async connect() {
+      const c = await TestClient.connect(s.server.port);
+      await c.handshake();
+      clients.push(c);
+      return c;
+    },
+    async close() {
+      await Promise.allSettled(clients.map((c) => c.close()));
+      await s.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** An address where nothing listens: a port just closed. */
+export function closedAddress(): string {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return `127.0.0.1:${port}`;
+}
