@@ -37,7 +37,7 @@ Deno.test("AUTH takes the same time whether the queue exists or not", async () =
       for (let i = 0; i < 5; i++) await time(missing); // warm-up
       const existing: number[] = [];
       const absent: number[] = [];
-      for (let i = 0; i < 30; i++) {
+      for (let i = 0; i < 40; i++) {
         existing.push(await time(q.ids.rcvId));
         absent.push(await time(missing));
       }
