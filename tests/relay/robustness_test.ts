@@ -42,8 +42,10 @@ Deno.test("AUTH takes the same time whether the queue exists or not", async () =
         absent.push(await time(missing));
       }
       const ratio = median(absent) / median(existing);
+      // without the dummy check a missing Ed448 queue answers ~5x faster; the band leaves room for
+      // a CI machine running other tests on the same 2 cores
       assert.ok(
-        ratio > 0.6 && ratio < 1.6,
+        ratio > 0.45 && ratio < 2.2,
         `queue ${queueAlg}, key ${usedAlg}: missing/existing = ${ratio.toFixed(2)}`,
       );
     }
