@@ -36,7 +36,9 @@ import {
   verify,
 } from "../core/crypto/mod.ts";
 import { Poly1305 } from "../core/crypto/_poly1305.ts";
+import { Poly1305 as Poly1305Js } from "../core/crypto/_poly1305_js.ts";
 import { hsalsa20 } from "../core/crypto/_xsalsa20.ts";
+import { XSalsa20Keystream as XSalsa20KeystreamJs } from "../core/crypto/_xsalsa20_js.ts";
 
 const KB16 = 16384;
 const MEASURE_MS = 150;
@@ -143,16 +145,30 @@ function compare(title: string, unitBytes: number, candidates: Candidate[], note
   if (note) console.log(`${"".padEnd(29)}(${note})`);
 }
 
+/** `cryptoBox` on the pure-JS keystream and Poly1305 that the WebAssembly ones replaced. */
+function jsCryptoBox(key: Uint8Array, nonce: Uint8Array, msg: Uint8Array): Uint8Array {
+  const keystream = new XSalsa20KeystreamJs(key, nonce);
+  const mac = new Poly1305Js(keystream.take(32));
+  const out = new Uint8Array(16 + msg.length);
+  const body = out.subarray(16);
+  body.set(msg);
+  keystream.xorInPlace(body);
+  out.set(mac.update(body).digest());
+  return out;
+}
+
 async function choices(): Promise<void> {
   const key = randomBytes(32), nonce = randomBytes(24), block = randomBytes(KB16);
   const short = randomBytes(64), info = new TextEncoder().encode("SimpleXSbChain");
   const subkey = hsalsa20(key, new Uint8Array(16));
   compare("secret box 16 KB", KB16, [
-    ["ours: noble salsa20 + radix-2^22 Poly", opsPerSecond(() => cryptoBox(key, nonce, block))],
+    ["ours: WebAssembly Salsa20 + Poly1305", opsPerSecond(() => cryptoBox(key, nonce, block))],
+    ["previous JS: noble salsa20 + 2^22 Poly", opsPerSecond(() => jsCryptoBox(key, nonce, block))],
     ["@noble/ciphers xsalsa20poly1305", opsPerSecond(() => xsalsa20poly1305(subkey, nonce).encrypt(block))],
   ]);
   compare("Poly1305 16 KB", KB16, [
-    ["ours (_poly1305.ts)", opsPerSecond(() => new Poly1305(key).update(block).digest())],
+    ["ours (_poly1305.ts, WebAssembly)", opsPerSecond(() => new Poly1305(key).update(block).digest())],
+    ["previous JS (_poly1305_js.ts)", opsPerSecond(() => new Poly1305Js(key).update(block).digest())],
     ["@noble/ciphers poly1305", opsPerSecond(() => noblePoly1305(block, key))],
   ]);
   compare("SHA-256 16 KB", KB16, [

@@ -4,35 +4,26 @@
  * That is standard XSalsa20 under the key `HSalsa20(key, 0^16)`, which is why a raw X25519 secret
  * gives NaCl `crypto_box` and a 32-byte symmetric key gives `crypto_secretbox(HSalsa20(key, 0^16))`.
  *
+ * The rounds run in WebAssembly (wasm/salsa_poly.ts, four blocks at a time in SIMD lanes);
+ * _xsalsa20_js.ts is the previous pure-JS version, kept as the cross-check in xsalsa20_test.ts.
+ *
  * Internal: callers use box.ts and secret_stream.ts.
  */
-import { hsalsa, salsa20 } from "@noble/ciphers/salsa.js";
+import { hsalsa, salsa20XorInPlace } from "./_salsa_poly.ts";
 
 const BLOCK = 64;
-const ZERO_BLOCK = new Uint8Array(BLOCK);
-// "expand 32-byte k", as the host-endian words noble's core reads (every Deno target is little-endian).
-const SIGMA = new Uint32Array(new TextEncoder().encode("expand 32-byte k").buffer);
+const ZERO_INPUT = new Uint8Array(16);
 
 /** HSalsa20(key32, input16) → 32-byte subkey. */
 export function hsalsa20(key: Uint8Array, input: Uint8Array): Uint8Array {
   if (key.length !== 32) throw new RangeError("HSalsa20 key must be 32 bytes");
   if (input.length !== 16) throw new RangeError("HSalsa20 input must be 16 bytes");
-  const k = words(key, 8);
-  const out = new Uint32Array(8);
-  hsalsa(SIGMA, k, words(input, 4), out);
-  k.fill(0);
-  return new Uint8Array(out.buffer);
-}
-
-function words(bytes: Uint8Array, n: number): Uint32Array {
-  const w = new Uint32Array(n);
-  new Uint8Array(w.buffer).set(bytes);
-  return w;
+  return hsalsa(key, input);
 }
 
 /**
  * A position in the keystream that XORs any run of bytes, carrying the unused tail of the last
- * 64-byte block over to the next call.
+ * 64-byte block over to the next call. Its key, nonce and counter live here, not in the module.
  */
 export class XSalsa20Keystream {
   readonly #key: Uint8Array; // k2
@@ -43,29 +34,26 @@ export class XSalsa20Keystream {
 
   constructor(key: Uint8Array, nonce: Uint8Array) {
     if (nonce.length !== 24) throw new RangeError("XSalsa20 nonce must be 24 bytes");
-    const k1 = hsalsa20(key, ZERO_BLOCK.subarray(0, 16));
+    const k1 = hsalsa20(key, ZERO_INPUT);
     this.#key = hsalsa20(k1, nonce.subarray(0, 16));
     k1.fill(0);
     this.#nonce = nonce.slice(16, 24);
   }
 
-  /**
-   * XORs the keystream into `buf` in place. Whole blocks go through noble's word-wise path, which
-   * needs them 4-byte aligned: see `alignedCopy`.
-   */
+  /** XORs the keystream into `buf` in place; any alignment is fine. */
   xorInPlace(buf: Uint8Array): void {
     const len = buf.length;
     let i = 0;
     while (this.#used < BLOCK && i < len) buf[i++] ^= this.#block[this.#used++];
     const whole = len - i - ((len - i) % BLOCK);
     if (whole > 0) {
-      const run = buf.subarray(i, i + whole);
-      salsa20(this.#key, this.#nonce, run, run, this.#counter);
+      salsa20XorInPlace(this.#key, this.#nonce, buf.subarray(i, i + whole), this.#counter);
       this.#counter += whole / BLOCK;
       i += whole;
     }
     if (i < len) {
-      salsa20(this.#key, this.#nonce, ZERO_BLOCK, this.#block, this.#counter++);
+      this.#block.fill(0);
+      salsa20XorInPlace(this.#key, this.#nonce, this.#block, this.#counter++);
       this.#used = 0;
       while (i < len) buf[i++] ^= this.#block[this.#used++];
     }
@@ -90,8 +78,8 @@ export class XSalsa20Keystream {
 }
 
 /**
- * A copy of `data` placed so that its byte at `offset` is 4-byte aligned, so `xorInPlace` can use
- * the fast path whatever the caller's chunk boundaries are.
+ * A copy of `data`. Kept from the pure-JS keystream, whose fast path needed the byte at `offset`
+ * 4-byte aligned; the WebAssembly path copies through its own buffer and takes any alignment.
  */
 export function alignedCopy(data: Uint8Array, offset: number): Uint8Array {
   const shift = (4 - (offset % 4)) % 4;
