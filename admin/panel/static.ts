@@ -1,0 +1,33 @@
+/** The panel's own assets, served from its origin so that the CSP can stay `default-src 'self'`. */
+
+export const PANEL_CSS = `body{font-family:system-ui,sans-serif;margin:0;color:#222}
+nav{background:#0053d0;padding:.5em 1em}nav a,nav button{color:#fff;margin-right:1em}
+nav button{background:none;border:1px solid #fff;cursor:pointer}
+form.inline{display:inline}main{padding:1em 2em}
+dt{font-weight:bold;margin-top:.5em}dd{margin-left:0}
+table{border-collapse:collapse}th,td{text-align:left;padding:.2em 1em .2em 0}
+.error{color:#b00}.notice{color:#060}
+svg.qr{display:block;width:200px;height:200px;margin-top:.5em}
+svg.chart{max-width:100%;height:auto}.axis{stroke:#888}
+.sent{fill:#0053d0}.recv{fill:#5fb85f}.label{font-size:12px}.end{text-anchor:end}
+`;
+
+/** Reloads the figures of /live every 2 s; without it the page is a static snapshot. */
+export const LIVE_JS = `"use strict";
+(function () {
+  async function refresh() {
+    try {
+      const r = await fetch("/live.json", { credentials: "same-origin", cache: "no-store" });
+      if (!r.ok) return;
+      const f = await r.json();
+      for (const el of document.querySelectorAll("[data-figure]")) {
+        const k = el.getAttribute("data-figure");
+        if (k in f) el.textContent = String(f[k]);
+      }
+      const at = document.getElementById("fig-at");
+      if (at) at.textContent = f.at;
+    } catch (_) { /* the next tick tries again */ }
+  }
+  setInterval(refresh, 2000);
+})();
+`;

@@ -1,0 +1,97 @@
+/** The panel's in-process source over a real relay: figures, moderation the client feels, masked config. */
+import assert from "node:assert/strict";
+import { parseDailyLog, relayPanelSource } from "../../admin/panel/relay_source.ts";
+import { MASKED } from "../../admin/panel/source.ts";
+import { parseRelayConfig } from "../../relay/config.ts";
+import { dailyStatsLine } from "../../relay/metrics.ts";
+import { RelayStats } from "../../relay/stats.ts";
+import { relayGauges } from "../../relay/control_target.ts";
+import { createQueue, errType, relayIdentity, startRelay, text } from "../relay/_harness.ts";
+
+const INI =
+  `[AUTH]\ncreate_password = createpw\ncontrol_port_admin_password = adminpw\n[TRANSPORT]\nhost = relay.example\nport = 5223\n[STORE_LOG]\nenable = off\n`;
+
+Deno.test("relay panel source: overview, live figures, Prometheus text and moderation", async () => {
+  const h = await startRelay();
+  const config = parseRelayConfig(INI, { cfgDir: h.dir, logDir: h.dir });
+  const source = relayPanelSource({ relay: h.relay, store: h.store, config, keyHash: relayIdentity.keyHash });
+  try {
+    const o = await source.overview();
+    assert.match(o.serverAddress, /^smp:\/\/[A-Za-z0-9_-]+=*@relay\.example$/);
+    assert.doesNotMatch(o.serverAddress, /createpw/);
+    assert.equal(o.queueCreation, "password");
+    assert.equal(o.storage, "memory");
+
+    const rcv = await h.connect();
+    const snd = await h.connect();
+    const q = await createQueue(rcv);
+    assert.equal(
+      (await snd.request(q.ids.sndId, { type: "SEND", notification: false, body: text("hi") })).type,
+      "OK",
+    );
+    assert.equal((await rcv.nextEvent()).msg.type, "MSG");
+    const live = await source.live();
+    assert.equal(live.queues, 1);
+    assert.equal(live.counters.msgSent, 1);
+    assert.match(await source.prometheus(), /simplex_smp_queues_created 1/);
+
+    const found = await source.lookupQueue(q.ids.sndId);
+    assert.equal(found.type === "found" && found.status, "active");
+    assert.deepEqual(await source.blockQueue(q.ids.sndId, { reason: "spam" }), { type: "done" });
+    const blocked = await source.lookupQueue(q.ids.sndId);
+    assert.deepEqual(blocked.type === "found" && blocked.blocking, { reason: "spam" });
+    assert.equal(errType((await rcv.nextEvent()).msg), "BLOCKED");
+    assert.equal(
+      errType(await snd.request(q.ids.sndId, { type: "SEND", notification: false, body: text("x") })),
+      "BLOCKED",
+    );
+    assert.deepEqual(await source.unblockQueue(q.ids.sndId), { type: "done" });
+    assert.deepEqual(await source.deleteQueue(q.ids.sndId), { type: "done" });
+    assert.deepEqual(await source.lookupQueue(q.ids.sndId), { type: "notFound" });
+    assert.deepEqual(await source.blockQueue(q.ids.sndId, { reason: "spam" }), { type: "notFound" });
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("relay panel source: the configuration masks every password", async () => {
+  const config = parseRelayConfig(INI, { cfgDir: "/c", logDir: "/l" });
+  const h = await startRelay();
+  try {
+    const entries = await relayPanelSource({
+      relay: h.relay,
+      store: h.store,
+      config,
+      keyHash: relayIdentity.keyHash,
+    })
+      .configuration();
+    const text = JSON.stringify(entries);
+    assert.doesNotMatch(text, /createpw|adminpw/);
+    const value = (key: string) => entries.find((e) => e.key === key)?.value;
+    assert.equal(value("create_password"), MASKED);
+    assert.equal(value("control_port_admin_password"), MASKED);
+    assert.equal(value("control_port_user_password"), "(not set)");
+    assert.equal(value("host"), "relay.example");
+  } finally {
+    await h.close();
+  }
+});
+
+Deno.test("relay panel source: the daily history reads the daily stats log's lines", async () => {
+  const h = await startRelay();
+  try {
+    const stats = new RelayStats();
+    stats.inc("msgSent", 5);
+    stats.inc("msgRecv", 4);
+    stats.inc("qCreated", 2);
+    const line = dailyStatsLine(
+      { ...stats.data(), at: new Date(), activeQueues: { day: 1 }, activeQueuesNtf: { day: 0 } } as never,
+      relayGauges(h.relay, h.store, []),
+    );
+    const [day] = parseDailyLog(`${line}\nnot a line\n`);
+    assert.equal(day.day, stats.fromTime.toISOString().slice(0, 10));
+    assert.deepEqual([day.msgSent, day.msgRecv, day.qCreated], [5, 4, 2]);
+  } finally {
+    await h.close();
+  }
+});
