@@ -162,52 +162,14 @@ export function dailyStatsLine(d: DailyStats, g: RelayGauges): string {
 // ---------------------------------------------------------------------------------------------
 // Stats backup (`smp-server-stats.log`)
 
-/** Top-level keys in the order the reference writes them; `qCount` is written from the store. */
-const BACKUP_KEYS: readonly (Counter | "qCount")[] = [
-  "qCreated",
-  "qSecured",
-  "qDeletedAll",
-  "qDeletedNew",
-  "qDeletedSecured",
-  "qDeletedAllB",
-  "qBlocked",
-  "qCount",
-  "qSub",
-  "qSubAllB",
-  "qSubAuth",
-  "qSubDuplicate",
-  "qSubProhibited",
-  "qSubEnd",
-  "qSubEndB",
-  "ntfCreated",
-  "ntfNewCreated",
-  "ntfDeleted",
-  "ntfDeletedB",
-  "ntfSub",
-  "ntfSubB",
-  "ntfSubAuth",
-  "ntfSubDuplicate",
-  "msgSent",
-  "msgSentAuth",
-  "msgSentQuota",
-  "msgSentLarge",
-  "msgSentBlock",
-  "msgRecv",
-  "msgRecvGet",
-  "msgGet",
-  "msgGetNoMsg",
-  "msgGetAuth",
-  "msgGetDuplicate",
-  "msgGetProhibited",
-  "msgExpired",
-  "msgSentNtf",
-  "msgRecvNtf",
-  "msgNtfs",
-  "msgNtfsB",
-  "msgNtfNoSub",
-  "msgNtfLost",
-  "msgNtfExpired",
-];
+/**
+ * Top-level keys in the order the reference writes them: the queue, notifier and message
+ * counters (kept in that order in stats.ts), with `qCount`, written from the store, after
+ * `qBlocked`; the proxy counters follow in their own records.
+ */
+const BACKUP_KEYS: readonly (Counter | "qCount")[] = COUNTERS
+  .slice(0, COUNTERS.indexOf("msgNtfExpired") + 1)
+  .flatMap((c): (Counter | "qCount")[] => (c === "qBlocked" ? [c, "qCount"] : [c]));
 const PROXY_KEYS = ["requests", "successes", "errorsConnect", "errorsCompat", "errorsOther"] as const;
 /** `ServiceStatsData` keys ("assocUpdatedt" [sic]); services are not supported, written as 0 */
 const SERVICE_KEYS = [
