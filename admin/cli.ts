@@ -1,7 +1,7 @@
 /**
  * `simplex admin`: runs one control-port command against a relay or an XFTP server and prints the
- * answer as aligned tables, or as JSON with `--json`. Exit codes: 0 ok, 1 a server or connection
- * error, 2 a usage error.
+ * answer as aligned tables, or as JSON with `--json`; `serve` runs the web panel over control ports.
+ * Exit codes: 0 ok, 1 a server or connection error, 2 a usage error.
  */
 import { type Command, UsageError } from "../cli/command.ts";
 import {
@@ -12,15 +12,17 @@ import {
   parseControlAddress,
 } from "./control_client.ts";
 import { type AdminResult, renderResult } from "./render.ts";
+import { DEFAULT_SERVE_PORT, parseServeArgs, runServe, type ServeInvocation } from "./serve_command.ts";
 
 export const PASSWORD_ENV = "SIMPLEX_ADMIN_PASSWORD";
 
 export const ADMIN_USAGE = `simplex admin: run a command on a relay's or an XFTP server's control port
 
 Usage: simplex admin <command> --server HOST:PORT [--password P] [--json]
+       simplex admin serve [--relay HOST:PORT]... [--xftp HOST:PORT]... [--port N] [--bind ADDR]
 
 Commands (the role each needs: user = user or admin password, admin = admin password):
-  stats                  the relay's counters (user)
+  stats                  the figures the web panel shows, then every counter (user)
   clients                the relay's client connections (admin)
   server-info            the relay's client and subscription counts (user)
   status ID              a relay queue's status (user)
@@ -29,7 +31,7 @@ Commands (the role each needs: user = user or admin password, admin = admin pass
   delete ID              delete a relay queue (admin) or an XFTP file (user)
   save                   save the relay's messages, notifications and stats now (admin)
 
-An XFTP server's control port has only block and delete. IDs are base64url, as the
+An XFTP server's control port has block, delete and stats. IDs are base64url, as the
 servers print them: a relay queue's sender ID (or short-link ID), an XFTP file's
 recipient ID. Put -- before an ID that starts with "--".
 
@@ -39,6 +41,16 @@ Options:
                       asked for without echo when stdin is a terminal
   --json              print JSON for scripts instead of tables
   -h, --help          show this help
+
+serve: the web panel over the control ports of one or more servers, until Ctrl-C
+  --relay HOST:PORT   a relay's control port (repeatable)
+  --xftp HOST:PORT    an XFTP server's control port (repeatable)
+  --port N            the panel's port (default ${DEFAULT_SERVE_PORT})
+  --bind ADDR         the panel's address (default 127.0.0.1; reach it over SSH or a proxy)
+  --metrics-token T   lets Prometheus read /metrics with "Authorization: Bearer T"
+  The password opens every control port and is the panel's login password; the panel's
+  role is the lowest the control ports gave it. The daily history and the configuration
+  are only shown by a panel that a server runs itself ([ADMIN] in its INI file).
 
 Exit codes: 0 ok, 1 server or connection error (refused, wrong password, role lacks the
 right, server error), 2 usage error.`;
@@ -132,6 +144,9 @@ const processIo: AdminIo = {
 
 /** Runs `simplex admin …` and resolves to the exit code; usage errors are printed here (exit 2). */
 export async function runAdminCommand(args: string[], io: AdminIo = processIo): Promise<number> {
+  if (args[0] === "serve" && !args.includes("--help") && !args.includes("-h")) {
+    return await serve(args.slice(1), io);
+  }
   let inv: AdminInvocation;
   try {
     inv = parseAdminArgs(args);
@@ -166,12 +181,41 @@ export async function runAdminCommand(args: string[], io: AdminIo = processIo): 
   }
 }
 
+async function serve(args: string[], io: AdminIo): Promise<number> {
+  let inv: ServeInvocation;
+  try {
+    inv = parseServeArgs(args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.err(`simplex admin serve: ${e.message}\n`);
+    io.err(ADMIN_USAGE);
+    return 2;
+  }
+  const password = inv.password ?? io.env(PASSWORD_ENV) ?? await io.promptPassword();
+  if (password === undefined || password === "") {
+    io.err(`simplex admin: no password: give --password, set ${PASSWORD_ENV} or run in a terminal`);
+    return 2;
+  }
+  try {
+    return await runServe(inv, password, io.out);
+  } catch (e) {
+    if (
+      e instanceof ControlError || e instanceof Deno.errors.AddrInUse ||
+      e instanceof Deno.errors.PermissionDenied
+    ) {
+      io.err(`simplex admin serve: ${(e as Error).message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
 async function execute(c: ControlClient, inv: AdminInvocation, role: ControlRole): Promise<AdminResult> {
   const id = inv.id!;
   const server = c.kind;
   switch (inv.command) {
     case "stats":
-      return { type: "stats", json: { server, role, ...await c.stats() } };
+      return { type: "stats", json: { server, role, ...await c.statsWithFigures() } };
     case "clients":
       return { type: "clients", json: { server, clients: await c.clients() } };
     case "server-info":

@@ -9,7 +9,14 @@
  * and no other command prints: the response is the lines before it.
  */
 
-export type ServerKind = "smp" | "xftp";
+import {
+  liveValues,
+  type PanelOverview,
+  parseOverview,
+  type ServerKind,
+} from "../core/server/panel_source.ts";
+
+export type { ServerKind };
 export type ControlRole = "CPRNone" | "CPRUser" | "CPRAdmin";
 
 /** Base of every error this module throws; `message` is meant for an operator. */
@@ -84,18 +91,25 @@ export function parseControlAddress(text: string): ControlAddress | undefined {
   return { hostname: m[1] ?? (m[2] || "127.0.0.1"), port };
 }
 
-/** `stats` (relay): the numbers by the names the relay prints them under. */
-export interface SmpStats {
+/** `stats`: the numbers by the names the server prints them under (an XFTP server's `stats` is ours). */
+export interface ServerStats {
   /** the start of the counting period, ISO 8601 */
   readonly fromTime: string;
   /**
-   * Every `name: number` line (`qCreated`, `msgSent`, `qCount`, `daily active queues`, …); the
+   * Every `name: number` line (a relay's `qCreated`, `msgSent`, `qCount`, `daily active queues`, …,
+   * an XFTP server's `filesCreated`, `filesSize`, `clients`…); a relay's
    * `other SUB/GET events` triples appear as `qSubAuth`, `qSubDuplicate`, `qSubProhibited`,
    * `msgGetAuth`, `msgGetDuplicate`, `msgGetProhibited`.
    */
   readonly counters: Readonly<Record<string, number>>;
-  /** proxy groups (`pRelays`, `pRelaysOwn`, …) → `requests`, `successes`, `errorsConnect`, … */
+  /** a relay's proxy groups (`pRelays`, `pRelaysOwn`, …) → `requests`, `successes`, `errorsConnect`, … */
   readonly proxy: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+/** What `simplex admin stats` prints: the web panel's live figures, then every counter. */
+export interface StatsWithFigures extends ServerStats {
+  /** by the keys of LIVE_FIGURES (core/server/panel_source.ts) */
+  readonly figures: Readonly<Record<string, number>>;
 }
 
 /** One row of `clients` (relay, admin). Times are seconds since the epoch; `age` in seconds. */
@@ -141,8 +155,18 @@ const UNKNOWN_COMMAND = "error: Failed reading: bad ControlProtocol command";
 
 /** Which commands each server kind has (xftp/control.ts, relay/control.ts). */
 const SUPPORTED: Record<ServerKind, ReadonlySet<string>> = {
-  smp: new Set(["stats", "clients", "server-info", "status", "block", "unblock", "delete", "save"]),
-  xftp: new Set(["block", "delete"]),
+  smp: new Set([
+    "stats",
+    "clients",
+    "server-info",
+    "status",
+    "block",
+    "unblock",
+    "delete",
+    "save",
+    "overview",
+  ]),
+  xftp: new Set(["block", "delete", "stats", "overview"]),
 };
 
 export class ControlClient {
@@ -261,9 +285,38 @@ export class ControlClient {
     return first;
   }
 
-  async stats(): Promise<SmpStats> {
+  async stats(): Promise<ServerStats> {
     this.#supports("stats");
-    return parseSmpStats(await this.command("stats"));
+    return parseStats(await this.command("stats"));
+  }
+
+  /**
+   * `stats` with the web panel's figures, computed as the panel computes them; a relay's connected
+   * clients and subscribed queues come from `server-info`.
+   */
+  async statsWithFigures(): Promise<StatsWithFigures> {
+    const stats = await this.stats();
+    if (this.kind === "xftp") {
+      const clients = stats.counters.clients ?? 0;
+      return { ...stats, figures: liveValues("xftp", { counters: stats.counters, clients }) };
+    }
+    const info = await this.serverInfo();
+    const count = (label: string) => Number(/^\d+/.exec(info[label] ?? "")?.[0] ?? 0);
+    const figures = liveValues("smp", {
+      counters: stats.counters,
+      proxy: { pRelays: { requests: stats.proxy.pRelays?.requests ?? 0 } },
+      clients: count("Clients"),
+      subscriptions: count("SMP subscriptions"),
+    });
+    return { ...stats, figures };
+  }
+
+  /** `overview` (ours): what the web panel's overview page shows. */
+  async overview(): Promise<PanelOverview> {
+    this.#supports("overview");
+    const lines = await this.command("overview");
+    if (lines[0]?.startsWith("error")) throw new CommandFailedError("overview", lines[0]);
+    return parseOverview(this.kind, lines);
   }
 
   async clients(): Promise<ControlClientRow[]> {
@@ -330,7 +383,7 @@ const EVENT_TRIPLES: Record<string, readonly string[]> = {
   "other GET events (auth, duplicate, prohibited)": ["msgGetAuth", "msgGetDuplicate", "msgGetProhibited"],
 };
 
-export function parseSmpStats(lines: readonly string[]): SmpStats {
+export function parseStats(lines: readonly string[]): ServerStats {
   let fromTime = "";
   const counters: Record<string, number> = {};
   const proxy: Record<string, Record<string, number>> = {};

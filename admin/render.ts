@@ -1,4 +1,5 @@
 /** The human-readable output of `simplex admin`: aligned tables of what the control client returns. */
+import { formatFigure, LIVE_FIGURES } from "../core/server/panel_source.ts";
 import type {
   ChangeResult,
   ControlClientRow,
@@ -6,12 +7,12 @@ import type {
   QueueStatusInfo,
   ServerInfo,
   ServerKind,
-  SmpStats,
+  StatsWithFigures,
 } from "./control_client.ts";
 
 /** A command's result; `json` is also what `--json` prints. */
 export type AdminResult =
-  | { readonly type: "stats"; readonly json: { server: ServerKind; role: ControlRole } & SmpStats }
+  | { readonly type: "stats"; readonly json: { server: ServerKind; role: ControlRole } & StatsWithFigures }
   | { readonly type: "clients"; readonly json: { server: ServerKind; clients: ControlClientRow[] } }
   | { readonly type: "info"; readonly json: { server: ServerKind; info: ServerInfo } }
   | { readonly type: "status"; readonly json: { server: ServerKind; id: string } & QueueStatusInfo }
@@ -39,19 +40,23 @@ export function formatTable(
 export function renderResult(r: AdminResult): string {
   switch (r.type) {
     case "stats": {
-      const { fromTime, counters, proxy } = r.json;
+      const { fromTime, counters, proxy, figures, server } = r.json;
+      const panel = formatTable(
+        ["figure (as the web panel shows it)", "value"],
+        LIVE_FIGURES[server].map((f) => [f.label, formatFigure(figures[f.key] ?? 0, f.unit)]),
+      );
       const main = formatTable(["stat", "value"], [
         ["fromTime", fromTime],
         ...Object.entries(counters),
       ]);
       const groups = Object.entries(proxy);
-      if (groups.length === 0) return main;
+      if (groups.length === 0) return `${panel}\n\n${main}`;
       const fields = Object.keys(groups[0][1]);
       const proxyTable = formatTable(
         ["proxy", ...fields],
         groups.map(([g, p]) => [g, ...fields.map((f) => p[f] ?? 0)]),
       );
-      return `${main}\n\n${proxyTable}`;
+      return `${panel}\n\n${main}\n\n${proxyTable}`;
     }
     case "clients": {
       const rows = r.json.clients;

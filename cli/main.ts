@@ -7,11 +7,18 @@ import { relayCommand } from "../relay/cli.ts";
 import { xftpServerCommand } from "../xftp/cli.ts";
 import { xftpCommand } from "../xftp/client_cli.ts";
 import { adminCommand } from "../admin/cli.ts";
+import { panelStarter } from "../admin/panel/serve.ts";
 
 export { VERSION } from "../core/version.ts";
 import { VERSION } from "../core/version.ts";
 
-export const COMMANDS: readonly Command[] = [relayCommand, xftpServerCommand, xftpCommand, adminCommand];
+/** The servers get the admin panel from here, so that no application imports another. */
+export const COMMANDS: readonly Command[] = [
+  relayCommand(panelStarter),
+  xftpServerCommand(panelStarter),
+  xftpCommand,
+  adminCommand,
+];
 
 export interface Output {
   out(text: string): void;

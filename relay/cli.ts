@@ -3,6 +3,7 @@
  * (init, start, cert, delete; SMP_SERVER_CFG_PATH / SMP_SERVER_LOG_PATH), plus a quick start
  * that initializes a default configuration when there is none and serves at once.
  */
+import { type PanelStarter, panelUrl } from "../core/server/panel_source.ts";
 import { parseArgs } from "node:util";
 import { type Command, UsageError } from "../cli/command.ts";
 import { encodeBase64Url } from "../core/encoding/base64.ts";
@@ -135,13 +136,14 @@ async function loadConfig(paths: RelayPaths): Promise<RelayConfig> {
 }
 
 /** Starts the server and resolves when it has shut down on SIGINT/SIGTERM. */
-export async function startRelay(paths: RelayPaths, out: Out): Promise<void> {
+export async function startRelay(paths: RelayPaths, out: Out, startPanel?: PanelStarter): Promise<void> {
   const config = await loadConfig(paths);
   const { fp, identity } = await loadServerIdentity(paths.cfgDir);
-  const running = await startRelayServer({ config, identity, log: out });
+  const running = await startRelayServer({ config, identity, log: out, startPanel });
   out(`Fingerprint: ${fp}`);
   out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.ports)}`);
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
+  if (running.panel) out(`Web panel: ${panelUrl(running.panel, config.panel?.certFile !== undefined)}`);
   out(`Listening on port${running.ports.length > 1 ? "s" : ""} ${running.ports.join(", ")}`);
   await untilShutdownSignal();
   out("Shutting down...");
@@ -243,7 +245,12 @@ function parseInitOptions(args: string[], quickStart: boolean): InitOptions {
   };
 }
 
-export async function runRelayCommand(args: string[], out: Out = console.log): Promise<number> {
+/** `startPanel` runs the `[ADMIN]` web panel; cli/main.ts hands it over from admin/. */
+export async function runRelayCommand(
+  args: string[],
+  out: Out = console.log,
+  startPanel?: PanelStarter,
+): Promise<number> {
   const paths = relayPaths();
   const [sub, ...rest] = args;
   try {
@@ -253,7 +260,7 @@ export async function runRelayCommand(args: string[], out: Out = console.log): P
         return 0;
       case "start":
         if (rest.length > 0) throw new UsageError(`start takes no arguments`);
-        await startRelay(paths, out);
+        await startRelay(paths, out, startPanel);
         return 0;
       case "cert":
         await rotateCertificate(paths, out);
@@ -278,13 +285,17 @@ export async function runRelayCommand(args: string[], out: Out = console.log): P
         } else if (args.length > 0) {
           throw new UsageError("options are for the first start only: the server is already initialized");
         }
-        await startRelay(paths, out);
+        await startRelay(paths, out, startPanel);
         return 0;
       }
     }
   } catch (e) {
     if (e instanceof IniError) {
       console.error(`simplex relay: ${e.message}`);
+      return 1;
+    }
+    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
+      console.error(`simplex relay: cannot listen: ${e.message} (is another server running?)`);
       return 1;
     }
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -294,9 +305,9 @@ export async function runRelayCommand(args: string[], out: Out = console.log): P
   }
 }
 
-export const relayCommand: Command = {
+export const relayCommand = (startPanel?: PanelStarter): Command => ({
   name: "relay",
   summary: "SMP relay server (smp-server compatible): init, start, cert, export, delete",
   usage: RELAY_USAGE,
-  run: (args) => runRelayCommand(args),
-};
+  run: (args) => runRelayCommand(args, console.log, startPanel),
+});

@@ -3,12 +3,15 @@
  * its default locations and environment overrides, and the file `init` writes.
  */
 import { Ini, IniError } from "../core/config/ini.ts";
+import { type PanelConfig, panelIniSection, parsePanelConfig } from "../core/server/panel_source.ts";
 
 export const INI_FILE = "smp-server.ini";
 export const DEFAULT_CFG_DIR = "/etc/opt/simplex";
 export const DEFAULT_LOG_DIR = "/var/opt/simplex";
 export const DEFAULT_SMP_PORT = 5223;
 export const DEFAULT_CONTROL_PORT = 5224;
+/** the `[ADMIN]` web panel's port that `init` suggests */
+export const DEFAULT_PANEL_PORT = 5225;
 
 export interface RelayPaths {
   readonly cfgDir: string;
@@ -45,6 +48,8 @@ export interface RelayConfig extends RelayPaths {
   readonly inactiveClients?: { readonly ttl: number; readonly checkInterval: number };
   /** ours: the most simultaneous client connections (0 = unlimited) */
   readonly maxConnections: number;
+  /** ours: `[ADMIN]`, the operators' web panel in this process */
+  readonly panel?: PanelConfig;
 }
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
@@ -62,6 +67,8 @@ export function parseRelayConfig(text: string, paths: RelayPaths, path = INI_FIL
     );
   }
   const disconnect = ini.bool("INACTIVE_CLIENTS", "disconnect", true);
+  const controlAdminPassword = ini.string("AUTH", "control_port_admin_password") || undefined;
+  const controlUserPassword = ini.string("AUTH", "control_port_user_password") || undefined;
   return {
     ...paths,
     host: ini.string("TRANSPORT", "host") || "127.0.0.1",
@@ -77,8 +84,8 @@ export function parseRelayConfig(text: string, paths: RelayPaths, path = INI_FIL
     newQueues: ini.bool("AUTH", "new_queues", true),
     createPassword,
     controlPort: ini.int("TRANSPORT", "control_port", undefined, 1, 65535),
-    controlAdminPassword: ini.string("AUTH", "control_port_admin_password") || undefined,
-    controlUserPassword: ini.string("AUTH", "control_port_user_password") || undefined,
+    controlAdminPassword,
+    controlUserPassword,
     dailyBlockQuota: ini.int("AUTH", "daily_block_queue_quota", 20, -1),
     logTlsErrors: ini.bool("TRANSPORT", "log_tls_errors", false),
     inactiveClients: disconnect
@@ -88,6 +95,7 @@ export function parseRelayConfig(text: string, paths: RelayPaths, path = INI_FIL
       }
       : undefined,
     maxConnections: ini.int("TRANSPORT", "max_connections", 10000, 0),
+    panel: parsePanelConfig(ini, { admin: controlAdminPassword, user: controlUserPassword }),
   };
 }
 
@@ -180,5 +188,6 @@ ${off(control)}control_port = ${s.controlPort ?? DEFAULT_CONTROL_PORT}
 disconnect = on
 ttl = 21600
 check_interval = 3600
-`;
+
+${panelIniSection(DEFAULT_PANEL_PORT)}`;
 }

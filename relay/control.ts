@@ -7,11 +7,13 @@
  *
  * Logging names commands only: never passwords, queue IDs or other arguments.
  */
+import { formatOverview, type PanelOverview } from "../core/server/panel_source.ts";
 import { decodeBase64Url, encodeBase64 } from "../core/encoding/base64.ts";
 import {
   type ControlPort,
   type ControlRole,
   type ControlSession,
+  showUtcTime,
   startControlPort as startLineControlPort,
 } from "../core/server/control_port.ts";
 import { type BlockingInfo, decodeBlockingInfo, type SmpError } from "../core/smp/errors.ts";
@@ -88,6 +90,8 @@ export interface ControlTarget {
   /** `sockets`: one entry per listening port */
   sockets(): Awaitable<readonly SocketCounts[]>;
   serverInfo(): Awaitable<ControlServerInfo>;
+  /** ours: what the web panel's overview shows (version, address, storage, queue creation) */
+  overview?(): Awaitable<PanelOverview>;
   status(senderId: Uint8Array): Awaitable<QueueStatusResult>;
   /**
    * Blocks the queue and sends `ERR BLOCKED` to its subscriber. Checks the quota first (see
@@ -149,6 +153,7 @@ export type ControlCommand =
       | "sockets"
       | "socket-threads"
       | "server-info"
+      | "overview"
       | "save"
       | "help"
       | "quit"
@@ -167,6 +172,7 @@ const BARE_COMMANDS = new Set([
   "sockets",
   "socket-threads",
   "server-info",
+  "overview",
   "save",
   "help",
   "quit",
@@ -224,6 +230,7 @@ const REQUIRED_ROLE: Record<ControlCommand["type"], ControlRole> = {
   stats: "CPRUser",
   sockets: "CPRUser",
   "server-info": "CPRUser",
+  overview: "CPRUser",
   status: "CPRUser",
   block: "CPRUser",
   unblock: "CPRUser",
@@ -241,7 +248,7 @@ const RANK: Record<ControlRole, number> = { CPRNone: 0, CPRUser: 1, CPRAdmin: 2 
 export const CONTROL_GREETING = "SMP server control port\n'help' for supported commands";
 export const CONTROL_HELP =
   "commands: stats, stats-rts, clients, sockets, socket-threads, threads, server-info, delete, status, block, " +
-  "unblock, save, help, quit";
+  "unblock, save, help, quit, overview";
 
 export type ControlLogEvent =
   | { readonly type: "command"; readonly command: ControlCommand["type"]; readonly role: ControlRole }
@@ -323,6 +330,8 @@ async function execute(
         await target.serverInfo(),
         session.role === "CPRAdmin" ? await target.clients() : undefined,
       );
+    case "overview":
+      return target.overview ? formatOverview(await target.overview()) : ["error: overview is not available"];
     case "status":
       return [formatStatus(await target.status(cmd.queueId))];
     case "block":
@@ -356,12 +365,7 @@ async function execute(
 // ---------------------------------------------------------------------------------------------
 // Output formats. Several values are printed as the reference's Haskell `show` writes them.
 
-/** `show` of a UTCTime: `2024-01-15 10:20:30.5 UTC`. */
-export function showUtcTime(t: Date): string {
-  const iso = t.toISOString();
-  const frac = iso.slice(20, 23).replace(/0+$/, "");
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? "." + frac : ""} UTC`;
-}
+export { showUtcTime };
 
 const showInt = (n: number) => (n < 0 ? `(${n})` : `${n}`);
 
@@ -462,6 +466,8 @@ export function formatStats(s: StatsSnapshot, admin: boolean): string[] {
     "ntfServiceCount: 0",
     "rcvServiceQueuesCount: 0",
     "ntfServiceQueuesCount: 0",
+    // ours, after the reference's lines: the web panel shows it
+    stat("msgExpired"),
   ];
   return lines;
 }

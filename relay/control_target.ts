@@ -16,6 +16,7 @@ import { statsSnapshot } from "./metrics.ts";
 import type { Relay } from "./relay.ts";
 import type { RelayStore } from "./store/types.ts";
 import { VERSION } from "../core/version.ts";
+import type { PanelOverview } from "../core/server/panel_source.ts";
 
 export interface SocketCounter extends SocketCounts {
   accepted: number;
@@ -44,7 +45,7 @@ export function relayControlTarget(
   relay: Relay,
   store: RelayStore,
   sockets: () => readonly SocketCounts[],
-  options: { dailyBlockQuota: number; save: () => Promise<void> },
+  options: { dailyBlockQuota: number; save: () => Promise<void>; overview?: () => PanelOverview },
 ): ControlTarget {
   const quota = new DailyBlockQuota(options.dailyBlockQuota);
   return {
@@ -86,5 +87,6 @@ export function relayControlTarget(
       return { type: "deleted", messages: relay.deleteQueueByOperator(q) };
     },
     save: options.save,
+    overview: options.overview,
   };
 }

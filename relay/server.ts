@@ -2,6 +2,7 @@
  * A running relay: the TLS listeners on every configured port, the relay itself, its store and
  * its periodic jobs (expiry, inactive clients, notifications), and a clean shutdown.
  */
+import { IniError } from "../core/config/ini.ts";
 import { listen, type TlsConnection, type TlsListener } from "../core/tls/mod.ts";
 import { encodePrivateKeyDer } from "../core/crypto/keys.ts";
 import { Relay, type RelayIdentity } from "./relay.ts";
@@ -16,6 +17,8 @@ import { relayControlTarget, relayGauges, type SocketCounter } from "./control_t
 import { restoreStatsBackup, saveStatsBackup, startMetricsFiles } from "./metrics.ts";
 import type { RelayConfig } from "./config.ts";
 import { RelayProxy } from "./proxy.ts";
+import type { PanelStarter, RunningPanel } from "../core/server/panel_source.ts";
+import { relayOverview, relayPanelSource } from "./panel_source.ts";
 
 /** The protocols a relay port answers: SMP, and http/1.1 which apps use on a shared port 443. */
 export const RELAY_ALPN = ["smp/1", "http/1.1"];
@@ -24,6 +27,8 @@ export interface RunningRelay {
   readonly relay: Relay;
   readonly ports: readonly number[];
   readonly controlPort?: number;
+  /** the `[ADMIN]` web panel, when configured */
+  readonly panel?: { readonly hostname: string; readonly port: number };
   close(): Promise<void>;
 }
 
@@ -33,6 +38,8 @@ export interface StartOptions {
   /** listen address; the reference listens on all interfaces */
   readonly hostname?: string;
   readonly log?: (line: string) => void;
+  /** runs the `[ADMIN]` web panel (admin/panel, handed over by cli/main.ts) */
+  readonly startPanel?: PanelStarter;
 }
 
 const HOUR = 3600_000;
@@ -100,15 +107,18 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
     prometheusInterval: config.prometheusInterval,
     onError: (e) => log(`stats files: ${(e as Error)?.message ?? e}`),
   });
+  // the control port and the panel share one target, and so one daily block quota
+  const target = relayControlTarget(relay, store, () => sockets, {
+    dailyBlockQuota: config.dailyBlockQuota,
+    save: saveState,
+    overview: () => relayOverview(relay, config, o.identity.keyHash),
+  });
   const control = config.controlPort !== undefined
     ? startControlPort({
       port: config.controlPort,
       adminPassword: config.controlAdminPassword,
       userPassword: config.controlUserPassword,
-      target: relayControlTarget(relay, store, () => sockets, {
-        dailyBlockQuota: config.dailyBlockQuota,
-        save: saveState,
-      }),
+      target,
     })
     : undefined;
 
@@ -137,21 +147,45 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
     }
   }
 
+  let panel: RunningPanel | undefined;
+  const close = async () => {
+    for (const t of timers) clearInterval(t);
+    for (const l of listeners) l.close();
+    await panel?.close();
+    await control?.close();
+    await metrics.close();
+    await saveState();
+    relay.close();
+    await proxy.close();
+    await Promise.allSettled([...serving]);
+    store.close();
+  };
+  if (config.panel) {
+    try {
+      if (!o.startPanel) throw new Error("[ADMIN] is set, but this program has no web panel to start");
+      const sources = () => sockets;
+      const source = relayPanelSource({
+        relay,
+        store,
+        config,
+        keyHash: o.identity.keyHash,
+        sockets: sources,
+        target,
+      });
+      panel = await o.startPanel(config.panel, [{ name: "this server", source }]);
+    } catch (e) {
+      await close();
+      // the operator fixes this in the INI file, as any other configuration error
+      throw new IniError(`[ADMIN] port ${config.panel.port}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
   return {
     relay,
     ports: listeners.map((l) => l.addr.port),
     controlPort: control?.addr.port,
-    async close() {
-      for (const t of timers) clearInterval(t);
-      for (const l of listeners) l.close();
-      await control?.close();
-      await metrics.close();
-      await saveState();
-      relay.close();
-      await proxy.close();
-      await Promise.allSettled([...serving]);
-      store.close();
-    },
+    panel: panel && { hostname: panel.hostname, port: panel.port },
+    close,
   };
 }
 

@@ -3,6 +3,7 @@
  * `xftp-server` (init, start, cert, delete; XFTP_SERVER_CFG_PATH / XFTP_SERVER_LOG_PATH), plus a
  * quick start that initializes a default configuration when there is none and serves at once.
  */
+import { type PanelStarter, panelUrl } from "../core/server/panel_source.ts";
 import { parseArgs } from "node:util";
 import { type Command, UsageError } from "../cli/command.ts";
 import { IniError } from "../core/config/ini.ts";
@@ -133,7 +134,7 @@ async function loadConfig(paths: XftpPaths): Promise<XftpConfig> {
 }
 
 /** Starts the server and resolves when it has shut down on SIGINT/SIGTERM. */
-export async function startXftp(paths: XftpPaths, out: Out): Promise<void> {
+export async function startXftp(paths: XftpPaths, out: Out, startPanel?: PanelStarter): Promise<void> {
   const config = await loadConfig(paths);
   const { fp, identity } = await loadServerIdentity(paths.cfgDir);
   out(`Fingerprint: ${fp}`);
@@ -150,8 +151,9 @@ export async function startXftp(paths: XftpPaths, out: Out): Promise<void> {
     }`,
   );
   if (config.storageQuota !== undefined) out(`Storage quota: ${formatFileSize(config.storageQuota)}`);
-  const running = await startXftpService({ config, identity, log: out });
+  const running = await startXftpService({ config, identity, log: out, startPanel });
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
+  if (running.panel) out(`Web panel: ${panelUrl(running.panel, config.panel?.certFile !== undefined)}`);
   out(`Listening on port ${running.server.port}...`);
   await untilShutdownSignal();
   out("Shutting down...");
@@ -230,7 +232,12 @@ function parseInitOptions(args: string[], paths: XftpPaths, quickStart: boolean)
   };
 }
 
-export async function runXftpServerCommand(args: string[], out: Out = console.log): Promise<number> {
+/** `startPanel` runs the `[ADMIN]` web panel; cli/main.ts hands it over from admin/. */
+export async function runXftpServerCommand(
+  args: string[],
+  out: Out = console.log,
+  startPanel?: PanelStarter,
+): Promise<number> {
   const paths = xftpPaths();
   const [sub, ...rest] = args;
   try {
@@ -240,7 +247,7 @@ export async function runXftpServerCommand(args: string[], out: Out = console.lo
         return 0;
       case "start":
         if (rest.length > 0) throw new UsageError("start takes no arguments");
-        await startXftp(paths, out);
+        await startXftp(paths, out, startPanel);
         return 0;
       case "cert":
         if (rest.length > 0) throw new UsageError("cert takes no arguments");
@@ -264,13 +271,17 @@ export async function runXftpServerCommand(args: string[], out: Out = console.lo
         } else if (args.length > 0) {
           throw new UsageError("options are for the first start only: the server is already initialized");
         }
-        await startXftp(paths, out);
+        await startXftp(paths, out, startPanel);
         return 0;
       }
     }
   } catch (e) {
     if (e instanceof IniError) {
       console.error(`simplex xftp-server: ${e.message}`);
+      return 1;
+    }
+    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
+      console.error(`simplex xftp-server: cannot listen: ${e.message} (is another server running?)`);
       return 1;
     }
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
@@ -280,9 +291,9 @@ export async function runXftpServerCommand(args: string[], out: Out = console.lo
   }
 }
 
-export const xftpServerCommand: Command = {
+export const xftpServerCommand = (startPanel?: PanelStarter): Command => ({
   name: "xftp-server",
   summary: "XFTP file server (xftp-server compatible): init, start, cert, delete",
   usage: XFTP_SERVER_USAGE,
-  run: (args) => runXftpServerCommand(args),
-};
+  run: (args) => runXftpServerCommand(args, console.log, startPanel),
+});

@@ -3,12 +3,15 @@
  * (xftp.md §3.4), its default locations and environment overrides, and the file `init` writes.
  */
 import { Ini, IniError } from "../core/config/ini.ts";
+import { type PanelConfig, panelIniSection, parsePanelConfig } from "../core/server/panel_source.ts";
 
 export const INI_FILE = "file-server.ini";
 export const DEFAULT_CFG_DIR = "/etc/opt/simplex-xftp";
 export const DEFAULT_LOG_DIR = "/var/opt/simplex-xftp";
 export const DEFAULT_XFTP_PORT = 443;
 export const DEFAULT_CONTROL_PORT = 5226;
+/** the `[ADMIN]` web panel's port that `init` suggests */
+export const DEFAULT_PANEL_PORT = 5227;
 export const DEFAULT_FILE_EXPIRATION_HOURS = 48;
 export const DEFAULT_INACTIVE_TTL = 21600;
 export const DEFAULT_INACTIVE_CHECK_INTERVAL = 3600;
@@ -53,6 +56,8 @@ export interface XftpConfig extends XftpPaths {
   readonly webHttpPort?: number;
   /** `[WEB] https`: an HTTPS port for the static site, with the `[WEB]` certificate */
   readonly webHttpsPort?: number;
+  /** ours: `[ADMIN]`, the operators' web panel in this process */
+  readonly panel?: PanelConfig;
 }
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
@@ -127,6 +132,8 @@ export function parseXftpConfig(text: string, paths: XftpPaths, path = INI_FILE)
   }
   const port = ini.ports("TRANSPORT", "port");
   if (port.length !== 1) throw new IniError(`${path}: [TRANSPORT] port: one port is served`);
+  const controlAdminPassword = password(ini, "control_port_admin_password", path);
+  const controlUserPassword = password(ini, "control_port_user_password", path);
   return {
     ...paths,
     host: ini.string("TRANSPORT", "host") || "127.0.0.1",
@@ -139,8 +146,8 @@ export function parseXftpConfig(text: string, paths: XftpPaths, path = INI_FILE)
     prometheusInterval: ini.int("STORE_LOG", "prometheus_interval", undefined, 1),
     newFiles: ini.bool("AUTH", "new_files", true),
     createPassword: password(ini, "create_password", path),
-    controlAdminPassword: password(ini, "control_port_admin_password", path),
-    controlUserPassword: password(ini, "control_port_user_password", path),
+    controlAdminPassword,
+    controlUserPassword,
     filesPath: ini.required("FILES", "path"),
     storageQuota,
     inactiveClients: disconnect
@@ -155,6 +162,7 @@ export function parseXftpConfig(text: string, paths: XftpPaths, path = INI_FILE)
     webStaticPath: ini.string("WEB", "static_path") || undefined,
     webHttpPort: ini.int("WEB", "http", undefined, 1, 65535),
     webHttpsPort: ini.int("WEB", "https", undefined, 1, 65535),
+    panel: parsePanelConfig(ini, { admin: controlAdminPassword, user: controlUserPassword }),
   };
 }
 
@@ -251,5 +259,6 @@ ${off(s.webStaticPath !== undefined)}static_path = ${s.webStaticPath ?? ""}
 # also turns on CORS for those connections. Ed25519, Ed448 or ECDSA P-256 keys.
 # cert = ${s.cfgDir}/web.crt
 # key = ${s.cfgDir}/web.key
-`;
+
+${panelIniSection(DEFAULT_PANEL_PORT)}`;
 }

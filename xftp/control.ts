@@ -9,23 +9,30 @@ import { decodeBase64Url } from "../core/encoding/base64.ts";
 import {
   type ControlPort,
   type ControlSession,
+  showUtcTime,
   startControlPort as startLineControlPort,
 } from "../core/server/control_port.ts";
 import { type BlockingInfo, decodeBlockingInfo } from "../core/smp/errors.ts";
+import { formatOverview, type PanelOverview } from "../core/server/panel_source.ts";
 
 export type ControlCommand =
   | { readonly type: "auth"; readonly password: string }
   | { readonly type: "stats-rts" | "help" | "quit" | "skip" }
+  | { readonly type: "stats" }
+  | { readonly type: "overview" }
   | { readonly type: "delete"; readonly recipientId: Uint8Array }
   | { readonly type: "block"; readonly recipientId: Uint8Array; readonly info: BlockingInfo };
 
 export const CONTROL_GREETING = "XFTP server control port\n'help' for supported commands";
-export const CONTROL_HELP = "commands: stats-rts, delete, help, quit";
+export const CONTROL_HELP = "commands: stats-rts, delete, help, quit, stats, overview";
 
 /** What the server does for `delete` and `block`: "ok" or the error text (e.g. `AUTH`). */
 export interface XftpControlTarget {
   deleteFile(recipientId: Uint8Array): string;
   blockFile(recipientId: Uint8Array, info: BlockingInfo): string;
+  /** the counters (Server/Stats.hs names) and the start of their period */
+  stats(): { readonly fromTime: Date; readonly counters: Readonly<Record<string, number>> };
+  overview(): PanelOverview;
 }
 
 function parseFileId(text: string | undefined): Uint8Array | undefined {
@@ -46,9 +53,11 @@ export function parseControlCommand(line: string): ControlCommand | { readonly e
     case "":
       return { type: "skip" };
     case "stats-rts":
+    case "stats":
+    case "overview":
     case "help":
     case "quit":
-      return { type: name };
+      return arg === undefined ? { type: name } as ControlCommand : { error: "endOfInput" };
     case "auth":
       if (!arg || !/^[\x21-\x7e]+$/.test(arg) || /[@:/]/.test(arg)) {
         return { error: "Failed reading: invalid character in BasicAuth" };
@@ -108,20 +117,39 @@ function answer(
         `memory: rss=${m.rss}, heapTotal=${m.heapTotal}, heapUsed=${m.heapUsed}, external=${m.external}`,
       ];
     }
+    case "stats":
+    case "overview":
     case "delete":
     case "block":
       if (session.role === "CPRNone") {
         o.log?.("control port: unauthorized command");
         return ["AUTH"];
       }
-      return [
-        cmd.type === "delete"
-          ? o.target.deleteFile(cmd.recipientId)
-          : o.target.blockFile(cmd.recipientId, cmd.info),
-      ];
+      return authorized(cmd, o.target);
     case "help":
       return [CONTROL_HELP];
     case "skip":
       return [];
+  }
+}
+
+function authorized(
+  cmd: Extract<ControlCommand, { type: "stats" | "overview" | "delete" | "block" }>,
+  target: XftpControlTarget,
+): string[] {
+  switch (cmd.type) {
+    case "stats": {
+      const s = target.stats();
+      return [
+        `fromTime: ${showUtcTime(s.fromTime)}`,
+        ...Object.entries(s.counters).map(([k, v]) => `${k}: ${v}`),
+      ];
+    }
+    case "overview":
+      return formatOverview(target.overview());
+    case "delete":
+      return [target.deleteFile(cmd.recipientId)];
+    case "block":
+      return [target.blockFile(cmd.recipientId, cmd.info)];
   }
 }

@@ -3,6 +3,7 @@
  * and compacted), the stats backup, the chunk directory, the network server, the stats files and
  * the control port, and a shutdown that saves what must survive.
  */
+import { IniError } from "../core/config/ini.ts";
 import type { BlockingInfo } from "../core/smp/errors.ts";
 import { readCertificateChainFile } from "../core/x509/files.ts";
 import type { XftpConfig } from "./config.ts";
@@ -14,12 +15,16 @@ import { type RunningXftpServer, startXftpServer } from "./server.ts";
 import { FileServerStats, restoreStatsBackup, saveStatsBackup, startMetricsFiles } from "./stats.ts";
 import { type FileRec, FileStore } from "./store.ts";
 import { openStoreLog, type StoreLog } from "./store_log.ts";
+import type { PanelStarter, RunningPanel } from "../core/server/panel_source.ts";
+import { xftpCounters, xftpOverview, xftpPanelSource, type XftpPanelSourceOptions } from "./panel_source.ts";
 
 export const STORE_LOG_FILE = "file-server-store.log";
 
 export interface RunningXftpService {
   readonly server: RunningXftpServer;
   readonly controlPort?: number;
+  /** the `[ADMIN]` web panel, when configured */
+  readonly panel?: { readonly hostname: string; readonly port: number };
   /** the embedded web server's ports (`[WEB] http`, `https`) */
   readonly webPorts: readonly number[];
   close(): Promise<void>;
@@ -30,10 +35,13 @@ export interface ServiceOptions {
   readonly identity: XftpIdentity;
   readonly hostname?: string;
   readonly log?: (line: string) => void;
+  /** runs the `[ADMIN]` web panel (admin/panel, handed over by cli/main.ts) */
+  readonly startPanel?: PanelStarter;
 }
 
 export async function startXftpService(o: ServiceOptions): Promise<RunningXftpService> {
   const { config } = o;
+  const startedAt = new Date();
   const log = o.log ?? ((line: string) => console.log(line));
   await Deno.mkdir(config.filesPath, { recursive: true });
   await Deno.mkdir(config.logDir, { recursive: true });
@@ -78,6 +86,13 @@ export async function startXftpService(o: ServiceOptions): Promise<RunningXftpSe
     log,
   });
   const files = server.files;
+  const facts: XftpPanelSourceOptions = {
+    files,
+    config,
+    keyHash: o.identity.keyHash,
+    startedAt,
+    clients: () => server.connections,
+  };
   // the control port names files by a recipient ID
   const byRecipient = (recipientId: Uint8Array, action: (f: FileRec) => string) => {
     const r = files.store.getFile("recipient", recipientId);
@@ -94,6 +109,8 @@ export async function startXftpService(o: ServiceOptions): Promise<RunningXftpSe
       target: {
         deleteFile: (id) => byRecipient(id, (f) => outcome(files.deleteFile(f))),
         blockFile: (id, info: BlockingInfo) => byRecipient(id, (f) => outcome(files.blockFile(f, info))),
+        stats: () => ({ fromTime: files.stats.fromTime, counters: xftpCounters(facts) }),
+        overview: () => xftpOverview(facts),
       },
     })
     : undefined;
@@ -118,17 +135,31 @@ export async function startXftpService(o: ServiceOptions): Promise<RunningXftpSe
   ].map((site) => serveStaticSite({ ...site, root: config.webStaticPath!, hostname: o.hostname }));
   for (const site of sites) log(`Serving the static site on port ${site.port}`);
   log(`Used storage: ${Math.floor(files.usedStorage / 1048576)}mb in ${store.fileCount} files`);
+  let panel: RunningPanel | undefined;
+  const close = async () => {
+    metrics.close();
+    await panel?.close();
+    await Promise.all(sites.map((s) => s.close()));
+    await control?.close();
+    await server.close();
+    storeLog?.close();
+    if (config.logStats) await saveStatsBackup(config.logDir, stats);
+  };
+  if (config.panel) {
+    try {
+      if (!o.startPanel) throw new Error("[ADMIN] is set, but this program has no web panel to start");
+      panel = await o.startPanel(config.panel, [{ name: "this server", source: xftpPanelSource(facts) }]);
+    } catch (e) {
+      await close();
+      // the operator fixes this in the INI file, as any other configuration error
+      throw new IniError(`[ADMIN] port ${config.panel.port}: ${(e as Error).message}`, { cause: e });
+    }
+  }
   return {
     server,
     controlPort: control?.addr.port,
+    panel: panel && { hostname: panel.hostname, port: panel.port },
     webPorts: sites.map((s) => s.port),
-    async close() {
-      metrics.close();
-      await Promise.all(sites.map((s) => s.close()));
-      await control?.close();
-      await server.close();
-      storeLog?.close();
-      if (config.logStats) await saveStatsBackup(config.logDir, stats);
-    },
+    close,
   };
 }

@@ -17,7 +17,7 @@ import {
   randomToken,
   roleFor,
 } from "./auth.ts";
-import type { PanelSource } from "./source.ts";
+import { DELETE_ROLE, type ItemAction, type PanelSource } from "../../core/server/panel_source.ts";
 import { LIVE_JS, PANEL_CSS } from "./static.ts";
 import {
   configPage,
@@ -27,13 +27,21 @@ import {
   liveFiguresJson,
   livePage,
   loginPage,
+  moderationPage,
   overviewPage,
   type PageContext,
-  queuesPage,
+  type ServerRef,
 } from "./views.tsx";
 
-export interface PanelOptions {
+export interface PanelServer {
+  /** how the pages name it when there are several: the control port address, or "this server" */
+  readonly name: string;
   readonly source: PanelSource;
+}
+
+export interface PanelOptions {
+  /** the servers shown, at least one */
+  readonly servers: readonly PanelServer[];
   readonly passwords: PanelPasswords;
   /** served over TLS: cookies get `Secure` and the `__Host-` prefix */
   readonly secure?: boolean;
@@ -71,7 +79,33 @@ export function panelApp(o: PanelOptions): Hono<Env> {
   const cookieName = o.secure ? "__Host-simplex_panel" : "simplex_panel";
   const loginCookie = o.secure ? "__Host-simplex_login" : "simplex_login";
   const cookie: CookieOptions = { path: "/", httpOnly: true, sameSite: "Strict", secure: o.secure === true };
-  const { source } = o;
+  if (o.servers.length === 0) throw new Error("the panel needs at least one server");
+  const servers = o.servers.map((s, index) => ({
+    ref: { index, name: s.name, kind: s.source.kind },
+    source: s.source,
+  }));
+  const refs: ServerRef[] = servers.map((s) => s.ref);
+  // one server that cannot be reached (a remote one) spoils only its own part of a page
+  const eachServer = <T extends object>(f: (s: (typeof servers)[number]) => Promise<T>) =>
+    Promise.all(servers.map(async (s): Promise<{ server: ServerRef; error?: string } & Partial<T>> => {
+      try {
+        return { server: s.ref, ...await f(s) };
+      } catch (e) {
+        const error = (e as Error).message ?? String(e);
+        return { server: s.ref, error } as { server: ServerRef; error?: string } & Partial<T>;
+      }
+    }));
+  const metrics = async () => {
+    const texts = await Promise.all(servers.map((s) => s.source.prometheus?.()));
+    const present = texts.filter((t): t is string => t !== undefined);
+    return present.length > 0 ? present.join("\n") : undefined;
+  };
+  const metricsResponse = async (c: Context) => {
+    const text = await metrics();
+    return text === undefined
+      ? c.text("no metrics: the servers' control ports do not give them; scrape each server's own panel", 404)
+      : c.text(text, 200, { "Content-Type": "text/plain; version=0.0.4" });
+  };
   const app = new Hono<Env>();
   const ctx = (s: PanelSession): PageContext => ({ role: s.role, csrf: s.csrf });
   const page = (c: Context<Env>) => ctx(c.get("session"));
@@ -123,7 +157,7 @@ export function panelApp(o: PanelOptions): Hono<Env> {
   app.get("/metrics", async (c, next) => {
     const auth = c.req.header("Authorization");
     if (o.metricsToken && auth?.startsWith("Bearer ") && sameToken(auth.slice(7), o.metricsToken)) {
-      return c.text(await source.prometheus(), 200, { "Content-Type": "text/plain; version=0.0.4" });
+      return await metricsResponse(c);
     }
     await next();
   });
@@ -156,63 +190,109 @@ export function panelApp(o: PanelOptions): Hono<Env> {
   });
 
   app.get("/", async (c) => {
-    return c.html(overviewPage(page(c), await source.overview(), new Date()));
+    const all = await eachServer(async (s) => ({ overview: await s.source.overview() }));
+    return c.html(overviewPage(page(c), all, new Date()));
   });
-  app.get("/live", async (c) => c.html(livePage(page(c), await source.live())));
-  app.get("/live.json", async (c) => c.json(liveFiguresJson(await source.live())));
-  app.get("/history", async (c) => c.html(historyPage(page(c), await source.history())));
-  app.get(
-    "/metrics",
-    async (c) => c.text(await source.prometheus(), 200, { "Content-Type": "text/plain; version=0.0.4" }),
-  );
+  app.get("/live", async (c) => {
+    return c.html(livePage(page(c), await eachServer(async (s) => ({ live: await s.source.live() }))));
+  });
+  app.get("/live.json", async (c) => {
+    return c.json(liveFiguresJson(await eachServer(async (s) => ({ live: await s.source.live() }))));
+  });
+  app.get("/history", async (c) => {
+    return c.html(
+      historyPage(page(c), await eachServer(async (s) => ({ days: await s.source.history?.() }))),
+    );
+  });
+  app.get("/metrics", (c) => metricsResponse(c));
 
   app.get("/config", async (c) => {
     if (c.get("session").role !== "admin") {
       return c.html(errorPage(page(c), "Forbidden", "The configuration is for the admin role."), 403);
     }
-    return c.html(configPage(page(c), await source.configuration()));
+    return c.html(
+      configPage(page(c), await eachServer(async (s) => ({ entries: await s.source.configuration?.() }))),
+    );
   });
 
-  app.get("/queues", async (c) => {
+  const pick = (text: unknown) => {
+    const i = typeof text === "string" && /^\d+$/.test(text) ? Number(text) : 0;
+    return servers[i];
+  };
+  const view = (s: (typeof servers)[number], id?: string) => ({
+    servers: refs,
+    server: s.ref,
+    id,
+    noLookup: id !== undefined && s.source.lookup === undefined,
+    canUnblock: s.source.unblock !== undefined,
+  });
+  const item = (s: (typeof servers)[number]) => s.ref.kind === "smp" ? "queue" : "file";
+
+  app.get("/moderation", async (c) => {
+    const s = pick(c.req.query("server"));
+    if (!s) return c.html(errorPage(page(c), "Not found", "No such server."), 404);
     const id = c.req.query("id")?.trim();
-    if (!id) return c.html(queuesPage(page(c)));
-    const bytes = queueId(id);
-    if (!bytes) return c.html(queuesPage(page(c), id, undefined, "Not a base64url queue ID."), 400);
-    return c.html(queuesPage(page(c), id, await source.lookupQueue(bytes)));
+    if (!id) return c.html(moderationPage(page(c), view(s)));
+    const bytes = itemId(id);
+    if (!bytes) {
+      return c.html(moderationPage(page(c), { ...view(s), id, message: "Not a base64url ID." }), 400);
+    }
+    const found = await s.source.lookup?.(bytes);
+    return c.html(moderationPage(page(c), { ...view(s, id), found }));
   });
 
-  app.post("/queues/:action{block|unblock|delete}", async (c) => {
+  app.post("/moderation/:action{block|unblock|delete}", async (c) => {
     const action = c.req.param("action") as "block" | "unblock" | "delete";
-    if (action === "delete" && c.get("session").role !== "admin") {
-      return c.html(errorPage(page(c), "Forbidden", "Deleting a queue needs the admin role."), 403);
-    }
     const form = await c.req.parseBody();
+    const s = pick(form.server);
+    if (!s) return c.html(errorPage(page(c), "Not found", "No such server."), 404);
+    if (action === "delete" && DELETE_ROLE[s.ref.kind] === "admin" && c.get("session").role !== "admin") {
+      return c.html(errorPage(page(c), "Forbidden", `Deleting a ${item(s)} needs the admin role.`), 403);
+    }
+    const unblock = s.source.unblock;
+    if (action === "unblock" && !unblock) {
+      return c.html(
+        errorPage(page(c), "Not supported", "This server cannot unblock over its control port."),
+        400,
+      );
+    }
     const id = typeof form.id === "string" ? form.id.trim() : "";
-    const bytes = queueId(id);
-    if (!bytes) return c.html(queuesPage(page(c), id, undefined, "Not a base64url queue ID."), 400);
+    const bytes = itemId(id);
+    if (!bytes) {
+      return c.html(moderationPage(page(c), { ...view(s), id, message: "Not a base64url ID." }), 400);
+    }
     const reason = form.reason === "content" ? "content" : "spam";
     if (form.confirm !== "yes") {
-      return c.html(confirmPage(page(c), action, id, action === "block" ? reason : undefined));
+      return c.html(confirmPage(page(c), s.ref, action, id, action === "block" ? reason : undefined));
     }
-    const r = action === "block"
-      ? await source.blockQueue(bytes, { reason })
-      : action === "unblock"
-      ? await source.unblockQueue(bytes)
-      : await source.deleteQueue(bytes);
+    let r: ItemAction;
+    try {
+      r = action === "block"
+        ? await s.source.block(bytes, { reason })
+        : action === "unblock"
+        ? await unblock!(bytes)
+        : await s.source.delete(bytes);
+    } catch (e) {
+      // a remote server that went away, or refused the panel's role
+      const message = `The server did not do it: ${(e as Error).message}`;
+      return c.html(moderationPage(page(c), { ...view(s, id), message }), 502);
+    }
+    const Item = item(s) === "queue" ? "Queue" : "File";
     const message = r.type === "done"
-      ? `Queue ${action === "delete" ? "deleted" : `${action}ed`}.`
+      ? `${Item} ${action === "delete" ? "deleted" : `${action}ed`}.`
       : r.type === "notFound"
-      ? "No such queue."
+      ? `No such ${item(s)}.`
       : `Today's block quota (${r.quota}) is used up.`;
     const status = r.type === "done" ? 200 : r.type === "notFound" ? 404 : 429;
-    const lookup = action === "delete" ? undefined : await source.lookupQueue(bytes);
-    return c.html(queuesPage(page(c), id, lookup, message), status);
+    const found = action === "delete" ? undefined : await s.source.lookup?.(bytes);
+    const shown = action === "delete" || r.type === "notFound" ? view(s) : view(s, id);
+    return c.html(moderationPage(page(c), { ...shown, id, found, message }), status);
   });
 
   return app;
 }
 
-function queueId(text: string): Uint8Array | undefined {
+function itemId(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return undefined;
   try {
     const bytes = decodeBase64Url(text);

@@ -1,12 +1,13 @@
 /** @jsxImportSource hono/jsx */
-/** The daily history as an SVG bar chart drawn on the server: messages sent and received per day. */
-import type { DailyFigures } from "./source.ts";
+/** The daily history as an SVG bar chart drawn on the server: two series per day, side by side. */
+import type { DailyFigures, FigureSpec } from "../../core/server/panel_source.ts";
 
 const WIDTH = 720, HEIGHT = 240, PAD = 30;
 
-export function historyChart(days: readonly DailyFigures[]) {
+export function historyChart(days: readonly DailyFigures[], first: FigureSpec, second: FigureSpec) {
   const shown = days.slice(-60);
-  const max = Math.max(1, ...shown.flatMap((d) => [d.msgSent, d.msgRecv]));
+  const value = (d: DailyFigures, f: FigureSpec) => d.values[f.key] ?? 0;
+  const max = Math.max(1, ...shown.flatMap((d) => [value(d, first), value(d, second)]));
   const slot = (WIDTH - 2 * PAD) / shown.length;
   const bar = Math.max(1, slot / 2 - 1);
   const y = (v: number) => HEIGHT - PAD - (v / max) * (HEIGHT - 2 * PAD);
@@ -15,24 +16,22 @@ export function historyChart(days: readonly DailyFigures[]) {
       xmlns="http://www.w3.org/2000/svg"
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
       role="img"
-      aria-label="Messages sent and received per day"
+      aria-label={`${first.label} and ${second.label} per day`}
       class="chart"
     >
       <line x1={PAD} y1={HEIGHT - PAD} x2={WIDTH - PAD} y2={HEIGHT - PAD} class="axis" />
       <text x={PAD} y={PAD - 10} class="label">max {max}</text>
+      <text x={WIDTH - PAD} y={PAD - 10} class="label end">
+        <tspan class="first">■</tspan> {first.label} <tspan class="second">■</tspan> {second.label}
+      </text>
       {shown.map((d, i) => {
         const x = PAD + i * slot;
+        const a = value(d, first), b = value(d, second);
         return (
           <g>
-            <title>{`${d.day}: sent ${d.msgSent}, received ${d.msgRecv}`}</title>
-            <rect x={x} y={y(d.msgSent)} width={bar} height={HEIGHT - PAD - y(d.msgSent)} class="sent" />
-            <rect
-              x={x + bar}
-              y={y(d.msgRecv)}
-              width={bar}
-              height={HEIGHT - PAD - y(d.msgRecv)}
-              class="recv"
-            />
+            <title>{`${d.day}: ${first.label.toLowerCase()} ${a}, ${second.label.toLowerCase()} ${b}`}</title>
+            <rect x={x} y={y(a)} width={bar} height={HEIGHT - PAD - y(a)} class="first" />
+            <rect x={x + bar} y={y(b)} width={bar} height={HEIGHT - PAD - y(b)} class="second" />
           </g>
         );
       })}

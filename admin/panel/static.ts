@@ -9,23 +9,32 @@ table{border-collapse:collapse}th,td{text-align:left;padding:.2em 1em .2em 0}
 .error{color:#b00}.notice{color:#060}
 svg.qr{display:block;width:200px;height:200px;margin-top:.5em}
 svg.chart{max-width:100%;height:auto}.axis{stroke:#888}
-.sent{fill:#0053d0}.recv{fill:#5fb85f}.label{font-size:12px}.end{text-anchor:end}
+.first{fill:#0053d0}.second{fill:#5fb85f}section+section{border-top:1px solid #ccc;margin-top:1em}.label{font-size:12px}.end{text-anchor:end}
 `;
 
 /** Reloads the figures of /live every 2 s; without it the page is a static snapshot. */
 export const LIVE_JS = `"use strict";
 (function () {
+  function format(n, unit) {
+    if (unit !== "bytes") return String(n);
+    var units = ["B", "KB", "MB", "GB", "TB"], v = n, u = 0;
+    while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+    return u === 0 ? n + " B" : v.toFixed(v < 10 ? 1 : 0) + " " + units[u];
+  }
   async function refresh() {
     try {
       const r = await fetch("/live.json", { credentials: "same-origin", cache: "no-store" });
       if (!r.ok) return;
       const f = await r.json();
       for (const el of document.querySelectorAll("[data-figure]")) {
+        const server = f.servers[Number(el.getAttribute("data-server"))];
         const k = el.getAttribute("data-figure");
-        if (k in f) el.textContent = String(f[k]);
+        if (server && k in server.values) el.textContent = format(server.values[k], el.getAttribute("data-unit"));
       }
-      const at = document.getElementById("fig-at");
-      if (at) at.textContent = f.at;
+      f.servers.forEach(function (s, i) {
+        const at = document.getElementById("at-" + i);
+        if (at) at.textContent = s.at;
+      });
     } catch (_) { /* the next tick tries again */ }
   }
   setInterval(refresh, 2000);

@@ -5,7 +5,19 @@
  */
 import type { Child } from "hono/jsx";
 import type { PanelRole } from "./auth.ts";
-import type { ConfigEntry, DailyFigures, LiveFigures, PanelOverview, QueueLookup } from "./source.ts";
+import {
+  type ConfigEntry,
+  type DailyFigures,
+  DELETE_ROLE,
+  formatBytes,
+  formatFigure,
+  HISTORY,
+  type ItemLookup,
+  LIVE_FIGURES,
+  type LiveFigures,
+  type PanelOverview,
+  type ServerKind,
+} from "../../core/server/panel_source.ts";
 import { historyChart } from "./chart.tsx";
 import { QR_MAX_BYTES, qrMatrix } from "./qr.ts";
 
@@ -28,7 +40,7 @@ export function layout(ctx: PageContext, title: string, body: Child, scripts: st
         {ctx.role && (
           <nav>
             <a href="/">Overview</a> <a href="/live">Live</a> <a href="/history">History</a>{" "}
-            <a href="/queues">Moderation</a> {ctx.role === "admin" && <a href="/config">Configuration</a>}
+            <a href="/moderation">Moderation</a> {ctx.role === "admin" && <a href="/config">Configuration</a>}
             {" "}
             <a href="/metrics">Metrics</a>
             <form method="post" action="/logout" class="inline">
@@ -61,31 +73,96 @@ export function loginPage(token: string, message?: string) {
   );
 }
 
-const CREATION = { open: "open to everyone", password: "password-protected", closed: "closed" } as const;
+/** A server as the pages show it: its name (the address it was given, or "this server") and kind. */
+export interface ServerRef {
+  readonly index: number;
+  readonly name: string;
+  readonly kind: ServerKind;
+}
 
-export function overviewPage(ctx: PageContext, o: PanelOverview, now: Date) {
+const KIND = { smp: "SMP relay", xftp: "XFTP server" } as const;
+const ITEM = { smp: "queue", xftp: "file" } as const;
+const ID_HINT = {
+  smp: "sender or short-link ID, base64url",
+  xftp: "recipient ID, base64url",
+} as const;
+const CREATION = { open: "open to everyone", password: "password-protected", closed: "closed" } as const;
+const UNKNOWN = "not reported over the control port";
+
+/** One server's part of a page; `error` when the server could not be asked (a remote one that is down). */
+export interface Part {
+  readonly server: ServerRef;
+  readonly error?: string;
+}
+
+function section(servers: readonly ServerRef[], part: Part, body: () => Child) {
+  const s = part.server;
+  return (
+    <section id={`server-${s.index}`}>
+      {servers.length > 1 && <h2>{s.name} ({KIND[s.kind]})</h2>}
+      {part.error !== undefined ? <p class="error">Cannot reach this server: {part.error}</p> : body()}
+    </section>
+  );
+}
+
+export function overviewPage(
+  ctx: PageContext,
+  servers: readonly (Part & { overview?: PanelOverview })[],
+  now: Date,
+) {
+  const refs = servers.map((s) => s.server);
   return layout(
     ctx,
     "Overview",
-    <dl>
-      <dt>Version</dt>
-      <dd id="version">{o.version}</dd>
-      <dt>Uptime</dt>
-      <dd id="uptime">{formatDuration(now.getTime() - o.startedAt.getTime())}</dd>
-      <dt>Server address</dt>
-      <dd id="address">
-        <code>{o.serverAddress}</code>
-        {qrSvg(o.serverAddress)}
-      </dd>
-      <dt>Fingerprint</dt>
-      <dd>
-        <code>{o.fingerprint}</code>
-      </dd>
-      <dt>Storage</dt>
-      <dd>{o.storage === "persistent" ? "persistent (on disk)" : "in memory only"}</dd>
-      <dt>Queue creation</dt>
-      <dd id="queue-creation">{CREATION[o.queueCreation]}</dd>
-    </dl>,
+    <>
+      {servers.map((part) =>
+        section(refs, part, () => {
+          const o = part.overview!;
+          return (
+            <dl>
+              <dt>Server</dt>
+              <dd>{KIND[o.kind]}</dd>
+              <dt>Version</dt>
+              <dd class="version">{o.version ?? UNKNOWN}</dd>
+              <dt>Uptime</dt>
+              <dd class="uptime">
+                {o.startedAt ? formatDuration(now.getTime() - o.startedAt.getTime()) : UNKNOWN}
+              </dd>
+              <dt>Server address</dt>
+              <dd class="address">
+                {o.serverAddress
+                  ? (
+                    <>
+                      <code>{o.serverAddress}</code>
+                      {qrSvg(o.serverAddress)}
+                    </>
+                  )
+                  : UNKNOWN}
+              </dd>
+              {o.fingerprint && (
+                <>
+                  <dt>Fingerprint</dt>
+                  <dd>
+                    <code>{o.fingerprint}</code>
+                  </dd>
+                </>
+              )}
+              <dt>Storage</dt>
+              <dd>
+                {o.storage === undefined
+                  ? UNKNOWN
+                  : o.storage === "persistent"
+                  ? "persistent (on disk)"
+                  : "in memory only"}
+                {o.storageQuota !== undefined && `; quota ${formatBytes(o.storageQuota)}`}
+              </dd>
+              <dt>{o.kind === "smp" ? "Queue creation" : "File creation"}</dt>
+              <dd class="creation">{o.creation ? CREATION[o.creation] : UNKNOWN}</dd>
+            </dl>
+          );
+        })
+      )}
+    </>,
   );
 }
 
@@ -115,93 +192,113 @@ export function qrSvg(text: string) {
   );
 }
 
-const FIGURES = [
-  ["clients", "Connected clients"],
-  ["queues", "Queues"],
-  ["messages", "Stored messages"],
-  ["subscriptions", "Subscribed queues"],
-] as const;
-
-const COUNTERS = [
-  ["qCreated", "Queues created"],
-  ["qDeletedAll", "Queues deleted"],
-  ["qBlocked", "Queues blocked"],
-  ["msgSent", "Messages sent"],
-  ["msgRecv", "Messages received"],
-  ["msgExpired", "Messages expired"],
-] as const;
-
-export function liveFiguresJson(f: LiveFigures): Record<string, number | string> {
-  const out: Record<string, number | string> = { at: f.at.toISOString() };
-  for (const [k] of FIGURES) out[k] = f[k];
-  for (const [k] of COUNTERS) out[k] = f.counters[k] ?? 0;
-  return out;
+/** `/live.json`: each server's figures by key, in the order of the servers. */
+export function liveFiguresJson(servers: readonly (Part & { live?: LiveFigures })[]) {
+  return {
+    at: new Date().toISOString(),
+    servers: servers.map(({ server, live, error }) => ({
+      name: server.name,
+      kind: server.kind,
+      ...(live ? { at: live.at.toISOString(), values: live.values } : { error, values: {} }),
+    })),
+  };
 }
 
-export function livePage(ctx: PageContext, f: LiveFigures) {
-  const v = liveFiguresJson(f);
+export function livePage(ctx: PageContext, servers: readonly (Part & { live?: LiveFigures })[]) {
+  const refs = servers.map((s) => s.server);
   return layout(
     ctx,
     "Live figures",
     <>
       <p>
-        As of <time id="fig-at">{f.at.toISOString()}</time>; counters since {f.fromTime.toISOString()}.{" "}
-        <a href="/live">Refresh</a>
+        <a href="/live">Refresh</a> (the figures refresh by themselves while JavaScript is on)
       </p>
-      <table>
-        <tbody>
-          {[...FIGURES, ...COUNTERS].map(([k, label]) => (
-            <tr>
-              <th>{label}</th>
-              <td id={`fig-${k}`} data-figure={k}>{v[k]}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      {servers.map((part) =>
+        section(refs, part, () => {
+          const { server } = part, live = part.live!;
+          return (
+            <>
+              <p>
+                As of <time id={`at-${server.index}`}>{live.at.toISOString()}</time>
+                {live.fromTime && `; counters since ${live.fromTime.toISOString()}`}.
+              </p>
+              <table>
+                <tbody>
+                  {LIVE_FIGURES[server.kind].map((f) => (
+                    <tr>
+                      <th>{f.label}</th>
+                      <td
+                        id={`fig-${server.index}-${f.key}`}
+                        data-server={String(server.index)}
+                        data-figure={f.key}
+                        data-unit={f.unit}
+                      >
+                        {formatFigure(live.values[f.key] ?? 0, f.unit)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </>
+          );
+        })
+      )}
     </>,
     ["/static/live.js"],
   );
 }
 
-export function historyPage(ctx: PageContext, days: readonly DailyFigures[]) {
+export function historyPage(
+  ctx: PageContext,
+  servers: readonly (Part & { days?: readonly DailyFigures[] })[],
+) {
+  const refs = servers.map((s) => s.server);
   return layout(
     ctx,
     "Daily history",
-    days.length === 0
-      ? (
-        <p>
-          No daily stats yet (they are logged when <code>log_stats</code> is on).
-        </p>
-      )
-      : (
-        <>
-          {historyChart(days)}
-          <table>
-            <thead>
-              <tr>
-                <th>Day</th>
-                <th>Sent</th>
-                <th>Received</th>
-                <th>Queues created</th>
-                <th>Queues</th>
-                <th>Messages</th>
-              </tr>
-            </thead>
-            <tbody>
-              {days.map((d) => (
-                <tr>
-                  <td>{d.day}</td>
-                  <td>{d.msgSent}</td>
-                  <td>{d.msgRecv}</td>
-                  <td>{d.qCreated}</td>
-                  <td>{d.queues}</td>
-                  <td>{d.messages}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
-      ),
+    <>
+      {servers.map((part) => {
+        const { server, days } = part;
+        const columns = HISTORY[server.kind];
+        return section(refs, part, () =>
+          days === undefined
+            ? (
+              <p>
+                The daily history is read from the server's stats file: open the panel the server runs itself
+                ([ADMIN] in its INI file) to see it.
+              </p>
+            )
+            : days.length === 0
+            ? (
+              <p>
+                No daily stats yet (they are logged at midnight UTC when <code>log_stats</code> is on).
+              </p>
+            )
+            : (
+              <>
+                {historyChart(days, columns[0], columns[1])}
+                <table>
+                  <thead>
+                    <tr>
+                      <th>Day</th>
+                      {columns.map((c) => <th key={c.key}>{c.label}</th>)}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {days.map((d) => (
+                      <tr>
+                        <td>{d.day}</td>
+                        {columns.map((c) => (
+                          <td key={c.key}>{formatFigure(d.values[c.key] ?? 0, c.unit)}</td>
+                        ))}
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </>
+            ));
+      })}
+    </>,
   );
 }
 
@@ -209,95 +306,159 @@ function csrfField(ctx: PageContext) {
   return <input type="hidden" name="csrf" value={ctx.csrf} />;
 }
 
-export function queuesPage(ctx: PageContext, id?: string, found?: QueueLookup, message?: string) {
+/** What the moderation page knows about the item asked for. */
+export interface ModerationView {
+  readonly servers: readonly ServerRef[];
+  /** the server picked in the form */
+  readonly server: ServerRef;
+  readonly id?: string;
+  readonly found?: ItemLookup;
+  /** the server cannot look items up: the actions are offered without a status */
+  readonly noLookup?: boolean;
+  readonly canUnblock: boolean;
+  readonly message?: string;
+}
+
+export function moderationPage(ctx: PageContext, v: ModerationView) {
+  const { server, id, found } = v;
+  const item = ITEM[server.kind];
+  const canDelete = ctx.role === "admin" || DELETE_ROLE[server.kind] === "user";
+  const hidden = (
+    <>
+      {csrfField(ctx)}
+      <input type="hidden" name="server" value={String(server.index)} />
+      <input type="hidden" name="id" value={id} />
+    </>
+  );
+  const actions = id && (found?.type === "found" || v.noLookup) && (
+    <section>
+      {found?.type === "found" && (
+        <p id="item-status">
+          Status: <strong>{found.status}</strong>
+          {found.blocking && ` (reason: ${found.blocking.reason})`}
+          {found.updatedAt && `; last used ${found.updatedAt.toISOString().slice(0, 10)}`}
+        </p>
+      )}
+      {v.noLookup && (
+        <p id="item-status">This server's control port cannot look {item}s up; its actions work by ID.</p>
+      )}
+      <form method="post" action="/moderation/block">
+        {hidden}
+        <label>
+          Reason{" "}
+          <select name="reason">
+            <option value="spam">spam</option>
+            <option value="content">content</option>
+          </select>
+        </label>
+        <button type="submit">Block…</button>
+      </form>
+      {v.canUnblock && (
+        <form method="post" action="/moderation/unblock">
+          {hidden}
+          <button type="submit">Unblock…</button>
+        </form>
+      )}
+      {canDelete && (
+        <form method="post" action="/moderation/delete">
+          {hidden}
+          <button type="submit">Delete…</button>
+        </form>
+      )}
+    </section>
+  );
   return layout(
     ctx,
     "Moderation",
     <>
-      {message && <p class="notice" role="status">{message}</p>}
-      <form method="get" action="/queues">
+      {v.message && <p class="notice" role="status">{v.message}</p>}
+      <form method="get" action="/moderation">
+        {v.servers.length > 1 && (
+          <label>
+            Server{" "}
+            <select name="server">
+              {v.servers.map((s) => (
+                <option value={String(s.index)} selected={s.index === server.index}>
+                  {s.name} ({KIND[s.kind]})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <label>
-          Queue ID (sender or short-link ID, base64url) <input name="id" value={id ?? ""} required />
+          {item === "queue" ? "Queue" : "File"} ID ({ID_HINT[server.kind]}){" "}
+          <input name="id" value={id ?? ""} required />
         </label>
+        {v.servers.length === 1 && <input type="hidden" name="server" value="0" />}
         <button type="submit">Look up</button>
       </form>
-      {found?.type === "notFound" && <p id="queue-status">No such queue.</p>}
-      {found?.type === "found" && id && (
-        <section>
-          <p id="queue-status">
-            Status: <strong>{found.status}</strong>
-            {found.blocking && ` (reason: ${found.blocking.reason})`}
-            {found.updatedAt && `; last used ${found.updatedAt.toISOString().slice(0, 10)}`}
-          </p>
-          <form method="post" action="/queues/block">
-            {csrfField(ctx)}
-            <input type="hidden" name="id" value={id} />
-            <label>
-              Reason{" "}
-              <select name="reason">
-                <option value="spam">spam</option>
-                <option value="content">content</option>
-              </select>
-            </label>
-            <button type="submit">Block…</button>
-          </form>
-          <form method="post" action="/queues/unblock">
-            {csrfField(ctx)}
-            <input type="hidden" name="id" value={id} />
-            <button type="submit">Unblock…</button>
-          </form>
-          {ctx.role === "admin" && (
-            <form method="post" action="/queues/delete">
-              {csrfField(ctx)}
-              <input type="hidden" name="id" value={id} />
-              <button type="submit">Delete…</button>
-            </form>
-          )}
-        </section>
-      )}
+      {found?.type === "notFound" && <p id="item-status">No such {item}.</p>}
+      {actions}
     </>,
   );
 }
 
-/** The second step of every queue action: the same fields again, with `confirm`. */
+/** The second step of every moderation action: the same fields again, with `confirm`. */
 export function confirmPage(
   ctx: PageContext,
+  server: ServerRef,
   action: "block" | "unblock" | "delete",
   id: string,
   reason?: string,
 ) {
+  const item = ITEM[server.kind];
   return layout(
     ctx,
     `Confirm ${action}`,
-    <form method="post" action={`/queues/${action}`}>
+    <form method="post" action={`/moderation/${action}`}>
       <p>
-        {action === "delete" ? "Delete queue " : `${action[0].toUpperCase()}${action.slice(1)} queue `}
+        {`${action[0].toUpperCase()}${action.slice(1)} ${item} `}
         <code>{id}</code>
-        {reason && ` (reason: ${reason})`}?{action === "delete" && " Its messages are lost."}
+        {reason && ` (reason: ${reason})`}?
+        {action === "delete" && (item === "queue" ? " Its messages are lost." : " Its chunks are removed.")}
       </p>
       {csrfField(ctx)}
+      <input type="hidden" name="server" value={String(server.index)} />
       <input type="hidden" name="id" value={id} />
       {reason && <input type="hidden" name="reason" value={reason} />}
       <input type="hidden" name="confirm" value="yes" />
-      <button type="submit" id="confirm">Yes, {action}</button> <a href={`/queues?id=${id}`}>Cancel</a>
+      <button type="submit" id="confirm">Yes, {action}</button>{" "}
+      <a href={`/moderation?server=${server.index}&id=${encodeURIComponent(id)}`}>Cancel</a>
     </form>,
   );
 }
 
-export function configPage(ctx: PageContext, entries: readonly ConfigEntry[]) {
+export function configPage(
+  ctx: PageContext,
+  servers: readonly (Part & { entries?: readonly ConfigEntry[] })[],
+) {
+  const refs = servers.map((s) => s.server);
   return layout(
     ctx,
     "Configuration",
-    <table>
-      <tbody>
-        {entries.map((e) => (
-          <tr>
-            <th>[{e.section}] {e.key}</th>
-            <td>{e.value}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>,
+    <>
+      {servers.map((part) =>
+        section(
+          refs,
+          part,
+          () =>
+            part.entries === undefined
+              ? <p>The configuration is only shown by the panel the server runs itself.</p>
+              : (
+                <table>
+                  <tbody>
+                    {part.entries.map((e) => (
+                      <tr>
+                        <th>[{e.section}] {e.key}</th>
+                        <td>{e.value}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              ),
+        )
+      )}
+    </>,
   );
 }
 

@@ -218,3 +218,10 @@ async function* readLines(conn: Deno.Conn, max: number): AsyncGenerator<string |
     }
   }
 }
+
+/** `show` of a UTCTime, as the reference's control ports print times: `2024-01-15 10:20:30.5 UTC`. */
+export function showUtcTime(t: Date): string {
+  const iso = t.toISOString();
+  const frac = iso.slice(20, 23).replace(/0+$/, "");
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? "." + frac : ""} UTC`;
+}

@@ -11,6 +11,16 @@ import { startXftpService } from "../../xftp/service.ts";
 import { relayIdentity } from "../relay/_harness.ts";
 import { xftpIdentity } from "../xftp_server/_harness.ts";
 import { TestClient } from "../xftp_server/_client.ts";
+import { startPanel } from "../../admin/panel/serve.ts";
+import type { PanelConfig } from "../../core/server/panel_source.ts";
+
+/** `[ADMIN]` on a free port, with the control port's passwords. */
+const PANEL: PanelConfig = { port: 0, adminPassword: "adminpw", userPassword: "userpw" };
+
+export interface ServerOptions {
+  /** run the web panel in the server, as `[ADMIN]` does */
+  readonly panel?: boolean;
+}
 
 export const ADMIN_PASSWORD = "adminpw";
 export const USER_PASSWORD = "userpw";
@@ -19,25 +29,29 @@ const AUTH =
 
 export interface TestRelay {
   readonly controlAddress: string;
+  /** `http://127.0.0.1:<port>` when started with the panel */
+  readonly panelOrigin?: string;
   connect(): Promise<SmpClient>;
   close(): Promise<void>;
 }
 
-export async function startTestRelay(): Promise<TestRelay> {
+export async function startTestRelay(o: ServerOptions = {}): Promise<TestRelay> {
   const dir = await Deno.makeTempDir({ prefix: "admin-relay-" });
   const config = parseRelayConfig(`${AUTH}[TRANSPORT]\nport = 1\ncontrol_port = 1\n`, {
     cfgDir: dir,
     logDir: dir,
   });
   const running = await startRelayServer({
-    config: { ...config, ports: [0], controlPort: 0 },
+    config: { ...config, ports: [0], controlPort: 0, panel: o.panel ? PANEL : undefined },
     identity: relayIdentity,
     hostname: "127.0.0.1",
     log: () => {},
+    startPanel,
   });
   const clients: SmpClient[] = [];
   return {
     controlAddress: `127.0.0.1:${running.controlPort}`,
+    panelOrigin: running.panel && `http://127.0.0.1:${running.panel.port}`,
     async connect() {
       const c = await connectSmp({
         keyHash: relayIdentity.keyHash,
@@ -57,18 +71,32 @@ export async function startTestRelay(): Promise<TestRelay> {
 
 export interface TestXftp {
   readonly controlAddress: string;
+  /** `http://127.0.0.1:<port>` when started with the panel */
+  readonly panelOrigin?: string;
   connect(): Promise<TestClient>;
   close(): Promise<void>;
 }
 
-export async function startTestXftp(): Promise<TestXftp> {
+export async function startTestXftp(o: ServerOptions = {}): Promise<TestXftp> {
   const dir = await Deno.makeTempDir({ prefix: "admin-xftp-" });
   const text = `${AUTH}[TRANSPORT]\nport: 1\n[FILES]\npath: ${dir}/files\n`;
-  const config = { ...parseXftpConfig(text, { cfgDir: dir, logDir: `${dir}/log` }), port: 0, controlPort: 0 };
-  const s = await startXftpService({ config, identity: xftpIdentity, hostname: "127.0.0.1", log: () => {} });
+  const config = {
+    ...parseXftpConfig(text, { cfgDir: dir, logDir: `${dir}/log` }),
+    port: 0,
+    controlPort: 0,
+    panel: o.panel ? PANEL : undefined,
+  };
+  const s = await startXftpService({
+    config,
+    identity: xftpIdentity,
+    hostname: "127.0.0.1",
+    log: () => {},
+    startPanel,
+  });
   const clients: TestClient[] = [];
   return {
     controlAddress: `127.0.0.1:${s.controlPort}`,
+    panelOrigin: s.panel && `http://127.0.0.1:${s.panel.port}`,
     async connect() {
       const c = await TestClient.connect(s.server.port);
       await c.handshake();

@@ -150,9 +150,12 @@ Deno.test("XFTP: block and delete files; commands the XFTP control port lacks ar
     const again = await admin(["delete", encodeBase64Url(ia.recipientIds[0]), ...user]);
     assert.equal(again.code, 1);
     assert.match(again.err, /delete: not found \(AUTH\)/);
-    const stats = await admin(["stats", ...user]);
-    assert.equal(stats.code, 1);
-    assert.match(stats.err, /XFTP server control port has no 'stats' command/);
+    const clients = await admin(["clients", ...user]);
+    assert.equal(clients.code, 1);
+    assert.match(clients.err, /XFTP server control port has no 'clients' command/);
+    const stats = await admin(["stats", ...user, "--json"]);
+    assert.equal(stats.code, 0, stats.err);
+    assert.equal(JSON.parse(stats.out).counters.filesBlocked, 1);
   } finally {
     await xftp.close();
   }

@@ -1,6 +1,6 @@
 /** A panel over a scripted source, and a client that logs in through the login form like a browser. */
 import { panelApp, type PanelOptions } from "../../admin/panel/app.ts";
-import type { PanelSource, QueueAction, QueueLookup } from "../../admin/panel/source.ts";
+import type { ItemAction, ItemLookup, PanelSource } from "../../core/server/panel_source.ts";
 import type { BlockingInfo } from "../../core/smp/errors.ts";
 import { encodeBase64Url } from "../../core/encoding/base64.ts";
 
@@ -12,9 +12,9 @@ export const QUEUE = encodeBase64Url(QUEUE_ID);
 /** One queue, whose status the actions change, and a record of the calls. */
 export function fakeSource(): PanelSource & { calls: string[] } {
   const calls: string[] = [];
-  let status: QueueLookup = { type: "found", status: "active" };
+  let status: ItemLookup = { type: "found", status: "active" };
   const known = (id: Uint8Array) => encodeBase64Url(id) === QUEUE;
-  const act = (id: Uint8Array, name: string, next?: QueueLookup): QueueAction => {
+  const act = (id: Uint8Array, name: string, next?: ItemLookup): ItemAction => {
     calls.push(name);
     if (!known(id) || status.type === "notFound") return { type: "notFound" };
     if (next) status = next;
@@ -22,32 +22,30 @@ export function fakeSource(): PanelSource & { calls: string[] } {
   };
   return {
     calls,
+    kind: "smp",
     overview: () => ({
+      kind: "smp",
       version: "6.4.0",
       startedAt: new Date(Date.now() - 90_000),
       serverAddress: "smp://AAAA@relay.example",
       fingerprint: "AAAA",
       storage: "persistent",
-      queueCreation: "password",
+      creation: "password",
     }),
     live: () => ({
       at: new Date(),
-      clients: 3,
-      queues: 11,
-      messages: 42,
-      subscriptions: 2,
       fromTime: new Date(0),
-      counters: { msgSent: 17, msgRecv: 5 },
+      values: { clients: 3, qCount: 11, msgCount: 42, subscriptions: 2, msgSent: 17, msgRecv: 5 },
     }),
     history: () => [
-      { day: "2026-11-21", qCreated: 1, msgSent: 10, msgRecv: 8, queues: 5, messages: 2 },
-      { day: "2026-11-22", qCreated: 2, msgSent: 30, msgRecv: 25, queues: 7, messages: 5 },
+      { day: "2026-11-21", values: { qCreated: 1, msgSent: 10, msgRecv: 8, qCount: 5, msgCount: 2 } },
+      { day: "2026-11-22", values: { qCreated: 2, msgSent: 30, msgRecv: 25, qCount: 7, msgCount: 5 } },
     ],
-    lookupQueue: (id) => known(id) ? status : { type: "notFound" },
-    blockQueue: (id, info: BlockingInfo) =>
+    lookup: (id) => known(id) ? status : { type: "notFound" },
+    block: (id, info: BlockingInfo) =>
       act(id, `block ${info.reason}`, { type: "found", status: "blocked", blocking: info }),
-    unblockQueue: (id) => act(id, "unblock", { type: "found", status: "active" }),
-    deleteQueue: (id) => act(id, "delete", { type: "notFound" }),
+    unblock: (id) => act(id, "unblock", { type: "found", status: "active" }),
+    delete: (id) => act(id, "delete", { type: "notFound" }),
     configuration: () => [
       { section: "AUTH", key: "control_port_admin_password", value: "********" },
       { section: "STORE_LOG", key: "enable", value: "on" },
@@ -58,7 +56,11 @@ export function fakeSource(): PanelSource & { calls: string[] } {
 
 export function testPanel(options: Partial<PanelOptions> = {}) {
   const source = fakeSource();
-  const app = panelApp({ source, passwords: { admin: ADMIN_PW, user: USER_PW }, ...options });
+  const app = panelApp({
+    servers: [{ name: "this server", source }],
+    passwords: { admin: ADMIN_PW, user: USER_PW },
+    ...options,
+  });
   return { app, source };
 }
 
@@ -98,6 +100,6 @@ export async function login(app: App, password: string): Promise<{ cookie: strin
   const res = await loginAttempt(app, password);
   if (res.status !== 303) throw new Error(`login failed: ${res.status}`);
   const cookie = cookiesOf(res).split("; ").filter((c) => c.startsWith("simplex_panel=")).join("; ");
-  const page = await app.request("/queues", { headers: { Cookie: cookie } });
+  const page = await app.request("/moderation", { headers: { Cookie: cookie } });
   return { cookie, csrf: hiddenCsrf(await page.text()) };
 }

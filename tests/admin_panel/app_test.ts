@@ -15,7 +15,7 @@ import {
   USER_PW,
 } from "./_panel.ts";
 
-const PAGES = ["/", "/live", "/history", "/queues", "/config", `/queues?id=${QUEUE}`];
+const PAGES = ["/", "/live", "/history", "/moderation", "/config", `/moderation?id=${QUEUE}`];
 
 Deno.test("panel: every page redirects to the login page without a session; data endpoints answer 401", async () => {
   const { app } = testPanel();
@@ -27,7 +27,10 @@ Deno.test("panel: every page redirects to the login page without a session; data
   assert.equal((await app.request("/metrics")).status, 401);
   assert.equal((await app.request("/live.json")).status, 401);
   for (const action of ["block", "unblock", "delete"]) {
-    const res = await app.request(`/queues/${action}`, form({ id: QUEUE, confirm: "yes", csrf: "x" }, ""));
+    const res = await app.request(
+      `/moderation/${action}`,
+      form({ id: QUEUE, confirm: "yes", csrf: "x" }, ""),
+    );
     assert.equal(res.status, 401, action);
   }
   assert.equal((await app.request("/logout", form({ csrf: "x" }, ""))).status, 401);
@@ -146,11 +149,11 @@ Deno.test("panel: overview, live, history and metrics for the user role", async 
   assert.match(overview, /0d 0h 1m 3\ds/);
   assert.doesNotMatch(overview, /href="\/config"/, "no configuration link for the user role");
   const live = await get("/live");
-  assert.match(live, /id="fig-messages" data-figure="messages">42</);
+  assert.match(live, /id="fig-0-msgCount" data-server="0" data-figure="msgCount">42</);
   assert.match(live, /src="\/static\/live.js"/);
   const json = JSON.parse(await get("/live.json"));
-  assert.equal(json.msgSent, 17);
-  assert.equal(json.clients, 3);
+  assert.equal(json.servers[0].values.msgSent, 17);
+  assert.equal(json.servers[0].values.clients, 3);
   const history = await get("/history");
   assert.match(history, /<svg[^>]*class="chart"/);
   assert.match(history, /2026-11-22/);
@@ -183,16 +186,19 @@ Deno.test("panel: /metrics takes a bearer token when one is configured", async (
 Deno.test("panel: look up, then block with a reason only after confirming, then unblock", async () => {
   const { app, source } = testPanel();
   const { cookie, csrf } = await login(app, USER_PW);
-  const lookup = await (await app.request(`/queues?id=${QUEUE}`, { headers: { Cookie: cookie } })).text();
+  const lookup = await (await app.request(`/moderation?id=${QUEUE}`, { headers: { Cookie: cookie } })).text();
   assert.match(lookup, /Status: <strong>active/);
-  const confirm = await app.request("/queues/block", form({ csrf, id: QUEUE, reason: "content" }, cookie));
+  const confirm = await app.request(
+    "/moderation/block",
+    form({ csrf, id: QUEUE, reason: "content" }, cookie),
+  );
   assert.equal(confirm.status, 200);
   const confirmHtml = await confirm.text();
   assert.match(confirmHtml, /name="confirm" value="yes"/);
   assert.match(confirmHtml, /name="reason" value="content"/);
   assert.deepEqual(source.calls, [], "nothing happens before confirmation");
   const done = await app.request(
-    "/queues/block",
+    "/moderation/block",
     form({ csrf, id: QUEUE, reason: "content", confirm: "yes" }, cookie),
   );
   assert.equal(done.status, 200);
@@ -200,7 +206,10 @@ Deno.test("panel: look up, then block with a reason only after confirming, then 
     await done.text(),
     /Queue blocked[\s\S]*Status: <strong>blocked<\/strong> \(reason: content\)/,
   );
-  const unblocked = await app.request("/queues/unblock", form({ csrf, id: QUEUE, confirm: "yes" }, cookie));
+  const unblocked = await app.request(
+    "/moderation/unblock",
+    form({ csrf, id: QUEUE, confirm: "yes" }, cookie),
+  );
   assert.match(await unblocked.text(), /Queue unblocked/);
   assert.deepEqual(source.calls, ["block content", "unblock"]);
 });
@@ -209,21 +218,24 @@ Deno.test("panel: deleting a queue needs the admin role and a confirmation", asy
   const { app, source } = testPanel();
   const user = await login(app, USER_PW);
   const denied = await app.request(
-    "/queues/delete",
+    "/moderation/delete",
     form({ csrf: user.csrf, id: QUEUE, confirm: "yes" }, user.cookie),
   );
   assert.equal(denied.status, 403);
   const admin = await login(app, ADMIN_PW);
-  const confirm = await app.request("/queues/delete", form({ csrf: admin.csrf, id: QUEUE }, admin.cookie));
+  const confirm = await app.request(
+    "/moderation/delete",
+    form({ csrf: admin.csrf, id: QUEUE }, admin.cookie),
+  );
   assert.match(await confirm.text(), /Yes, delete/);
   const done = await app.request(
-    "/queues/delete",
+    "/moderation/delete",
     form({ csrf: admin.csrf, id: QUEUE, confirm: "yes" }, admin.cookie),
   );
   assert.equal(done.status, 200);
   assert.deepEqual(source.calls, ["delete"]);
   const again = await app.request(
-    "/queues/delete",
+    "/moderation/delete",
     form({ csrf: admin.csrf, id: QUEUE, confirm: "yes" }, admin.cookie),
   );
   assert.equal(again.status, 404);
@@ -234,10 +246,10 @@ Deno.test("panel: every POST needs the session's CSRF token", async () => {
   const a = await login(app, ADMIN_PW);
   const b = await login(app, ADMIN_PW);
   for (const action of ["block", "unblock", "delete"]) {
-    const none = await app.request(`/queues/${action}`, form({ id: QUEUE, confirm: "yes" }, a.cookie));
+    const none = await app.request(`/moderation/${action}`, form({ id: QUEUE, confirm: "yes" }, a.cookie));
     assert.equal(none.status, 403, action);
     const other = await app.request(
-      `/queues/${action}`,
+      `/moderation/${action}`,
       form({ csrf: b.csrf, id: QUEUE, confirm: "yes" }, a.cookie),
     );
     assert.equal(other.status, 403, `${action} with another session's token`);
@@ -249,10 +261,13 @@ Deno.test("panel: every POST needs the session's CSRF token", async () => {
 Deno.test("panel: bad queue IDs are 400, unknown ones 'No such queue'", async () => {
   const { app } = testPanel();
   const { cookie, csrf } = await login(app, USER_PW);
-  assert.equal((await app.request("/queues?id=not%20base64!", { headers: { Cookie: cookie } })).status, 400);
-  const unknown = await app.request("/queues?id=AAAA", { headers: { Cookie: cookie } });
+  assert.equal(
+    (await app.request("/moderation?id=not%20base64!", { headers: { Cookie: cookie } })).status,
+    400,
+  );
+  const unknown = await app.request("/moderation?id=AAAA", { headers: { Cookie: cookie } });
   assert.match(await unknown.text(), /No such queue/);
-  const res = await app.request("/queues/block", form({ csrf, id: "AAAA", confirm: "yes" }, cookie));
+  const res = await app.request("/moderation/block", form({ csrf, id: "AAAA", confirm: "yes" }, cookie));
   assert.equal(res.status, 404);
 });
 

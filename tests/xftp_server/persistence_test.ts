@@ -160,7 +160,7 @@ Deno.test("the control port deletes and blocks files by recipient ID for authori
     assert.equal(errorOf(await uploadChunk(c, ib.senderId, b)), "OK");
     const none = await controlSession(s.controlPort!);
     assert.deepEqual(none.greeting, ["XFTP server control port", "'help' for supported commands"]);
-    assert.equal(await none.send("help"), "commands: stats-rts, delete, help, quit");
+    assert.equal(await none.send("help"), "commands: stats-rts, delete, help, quit, stats, overview");
     assert.equal(await none.send(`delete ${encodeBase64Url(ia.recipientIds[0])}`), "AUTH");
     assert.equal(await none.send("auth wrong"), "Current role is CPRNone");
     assert.equal(await none.send("bogus"), "error: Failed reading: bad ControlProtocol command");

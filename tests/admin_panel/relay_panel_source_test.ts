@@ -1,7 +1,7 @@
 /** The panel's in-process source over a real relay: figures, moderation the client feels, masked config. */
 import assert from "node:assert/strict";
-import { parseDailyLog, relayPanelSource } from "../../admin/panel/relay_source.ts";
-import { MASKED } from "../../admin/panel/source.ts";
+import { parseDailyLog, relayPanelSource } from "../../relay/panel_source.ts";
+import { MASKED } from "../../core/server/panel_source.ts";
 import { parseRelayConfig } from "../../relay/config.ts";
 import { dailyStatsLine } from "../../relay/metrics.ts";
 import { RelayStats } from "../../relay/stats.ts";
@@ -17,9 +17,9 @@ Deno.test("relay panel source: overview, live figures, Prometheus text and moder
   const source = relayPanelSource({ relay: h.relay, store: h.store, config, keyHash: relayIdentity.keyHash });
   try {
     const o = await source.overview();
-    assert.match(o.serverAddress, /^smp:\/\/[A-Za-z0-9_-]+=*@relay\.example$/);
-    assert.doesNotMatch(o.serverAddress, /createpw/);
-    assert.equal(o.queueCreation, "password");
+    assert.match(o.serverAddress ?? "", /^smp:\/\/[A-Za-z0-9_-]+=*@relay\.example$/);
+    assert.doesNotMatch(o.serverAddress ?? "", /createpw/);
+    assert.equal(o.creation, "password");
     assert.equal(o.storage, "memory");
 
     const rcv = await h.connect();
@@ -31,24 +31,26 @@ Deno.test("relay panel source: overview, live figures, Prometheus text and moder
     );
     assert.equal((await rcv.nextEvent()).msg.type, "MSG");
     const live = await source.live();
-    assert.equal(live.queues, 1);
-    assert.equal(live.counters.msgSent, 1);
-    assert.match(await source.prometheus(), /simplex_smp_queues_created 1/);
+    assert.equal(live.values.qCount, 1);
+    assert.equal(live.values.msgSent, 1);
+    assert.equal(live.values.clients, 2);
+    assert.equal(live.values.subscriptions, 1);
+    assert.match(await source.prometheus!(), /simplex_smp_queues_created 1/);
 
-    const found = await source.lookupQueue(q.ids.sndId);
+    const found = await source.lookup!(q.ids.sndId);
     assert.equal(found.type === "found" && found.status, "active");
-    assert.deepEqual(await source.blockQueue(q.ids.sndId, { reason: "spam" }), { type: "done" });
-    const blocked = await source.lookupQueue(q.ids.sndId);
+    assert.deepEqual(await source.block(q.ids.sndId, { reason: "spam" }), { type: "done" });
+    const blocked = await source.lookup!(q.ids.sndId);
     assert.deepEqual(blocked.type === "found" && blocked.blocking, { reason: "spam" });
     assert.equal(errType((await rcv.nextEvent()).msg), "BLOCKED");
     assert.equal(
       errType(await snd.request(q.ids.sndId, { type: "SEND", notification: false, body: text("x") })),
       "BLOCKED",
     );
-    assert.deepEqual(await source.unblockQueue(q.ids.sndId), { type: "done" });
-    assert.deepEqual(await source.deleteQueue(q.ids.sndId), { type: "done" });
-    assert.deepEqual(await source.lookupQueue(q.ids.sndId), { type: "notFound" });
-    assert.deepEqual(await source.blockQueue(q.ids.sndId, { reason: "spam" }), { type: "notFound" });
+    assert.deepEqual(await source.unblock!(q.ids.sndId), { type: "done" });
+    assert.deepEqual(await source.delete(q.ids.sndId), { type: "done" });
+    assert.deepEqual(await source.lookup!(q.ids.sndId), { type: "notFound" });
+    assert.deepEqual(await source.block(q.ids.sndId, { reason: "spam" }), { type: "notFound" });
   } finally {
     await h.close();
   }
@@ -64,7 +66,7 @@ Deno.test("relay panel source: the configuration masks every password", async ()
       config,
       keyHash: relayIdentity.keyHash,
     })
-      .configuration();
+      .configuration!();
     const text = JSON.stringify(entries);
     assert.doesNotMatch(text, /createpw|adminpw/);
     const value = (key: string) => entries.find((e) => e.key === key)?.value;
@@ -72,6 +74,11 @@ Deno.test("relay panel source: the configuration masks every password", async ()
     assert.equal(value("control_port_admin_password"), MASKED);
     assert.equal(value("control_port_user_password"), "(not set)");
     assert.equal(value("host"), "relay.example");
+    assert.deepEqual(
+      entries.filter((e) => e.section === "ADMIN"),
+      [{ section: "ADMIN", key: "port", value: "(not set)" }],
+      "no [ADMIN] port, no panel",
+    );
   } finally {
     await h.close();
   }
@@ -90,7 +97,7 @@ Deno.test("relay panel source: the daily history reads the daily stats log's lin
     );
     const [day] = parseDailyLog(`${line}\nnot a line\n`);
     assert.equal(day.day, stats.fromTime.toISOString().slice(0, 10));
-    assert.deepEqual([day.msgSent, day.msgRecv, day.qCreated], [5, 4, 2]);
+    assert.deepEqual([day.values.msgSent, day.values.msgRecv, day.values.qCreated], [5, 4, 2]);
   } finally {
     await h.close();
   }

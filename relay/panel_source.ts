@@ -1,25 +1,29 @@
 /**
- * The panel's view of a relay running in this process: the same state the control port reads
- * (relay/control_target.ts), the stats files' figures (relay/metrics.ts) and the effective config.
+ * The operators' panel's view of a relay running in this process (core/server/panel_source.ts):
+ * the state the control port reads (control_target.ts), the stats files' figures (metrics.ts) and
+ * the effective configuration with its secrets masked.
  */
-import { encodeBase64Url } from "../../core/encoding/base64.ts";
-import type { RelayConfig } from "../../relay/config.ts";
-import { DEFAULT_SMP_PORT } from "../../relay/config.ts";
-import type { ControlTarget } from "../../relay/control.ts";
-import { relayControlTarget, relayGauges } from "../../relay/control_target.ts";
-import { renderPrometheus, type SocketCounts, STATS_DAILY_FILE, statsSnapshot } from "../../relay/metrics.ts";
-import type { Relay } from "../../relay/relay.ts";
-import type { RelayStore } from "../../relay/store/types.ts";
-import type {
-  ConfigEntry,
-  DailyFigures,
-  LiveFigures,
-  PanelOverview,
-  PanelSource,
-  QueueAction,
-  QueueLookup,
-} from "./source.ts";
-import { MASKED } from "./source.ts";
+import { encodeBase64Url } from "../core/encoding/base64.ts";
+import {
+  type ConfigEntry,
+  dailyCsvParser,
+  type ItemAction,
+  type ItemLookup,
+  liveValues,
+  panelConfigEntries,
+  type PanelOverview,
+  type PanelSource,
+  readDailyHistory,
+  setting,
+} from "../core/server/panel_source.ts";
+import type { RelayConfig } from "./config.ts";
+import { DEFAULT_SMP_PORT } from "./config.ts";
+import type { ControlTarget } from "./control.ts";
+import { relayControlTarget, relayGauges } from "./control_target.ts";
+import { renderPrometheus, type SocketCounts, STATS_DAILY_FILE, statsSnapshot } from "./metrics.ts";
+import type { Relay } from "./relay.ts";
+import type { RelayStore } from "./store/types.ts";
+import { VERSION } from "../core/version.ts";
 
 export interface RelayPanelSourceOptions {
   readonly relay: Relay;
@@ -40,30 +44,27 @@ export function relayPanelSource(o: RelayPanelSourceOptions): PanelSource {
     save: () => Promise.resolve(),
   });
   const snapshot = () => statsSnapshot(relay.stats, relayGauges(relay, store, sockets()));
-  const fingerprint = encodeBase64Url(o.keyHash);
   return {
-    overview: (): PanelOverview => ({
-      version: relayGauges(relay, store, []).version,
-      startedAt: relay.stats.startedAt,
-      serverAddress: panelServerAddress(fingerprint, config.host, config.ports),
-      fingerprint,
-      storage: config.persistence ? "persistent" : "memory",
-      queueCreation: !config.newQueues ? "closed" : config.createPassword ? "password" : "open",
-    }),
-    live: (): LiveFigures => {
+    kind: "smp",
+    overview: () => relayOverview(relay, config, o.keyHash),
+    live: () => {
       const s = snapshot();
+      // by the names the control port's `stats` prints them under
+      const counters = { ...s.counters, qCount: s.queueCount, msgCount: s.messageCount };
       return {
         at: s.at,
-        clients: s.clients,
-        queues: s.queueCount,
-        messages: s.messageCount,
-        subscriptions: s.smpSubscriptions.subscriptions,
         fromTime: s.fromTime,
-        counters: s.counters,
+        values: liveValues("smp", {
+          counters,
+          proxy: s.proxy,
+          clients: s.clients,
+          subscriptions: s.smpSubscriptions.subscriptions,
+        }),
       };
     },
-    history: () => config.persistence ? readDailyLog(`${config.logDir}/${STATS_DAILY_FILE}`) : [],
-    async lookupQueue(id): Promise<QueueLookup> {
+    history: () =>
+      config.persistence ? readDailyHistory(`${config.logDir}/${STATS_DAILY_FILE}`, parseDailyLog) : [],
+    async lookup(id): Promise<ItemLookup> {
       const r = await target.status(id);
       if (r.type !== "found") return { type: "notFound" };
       return {
@@ -73,15 +74,15 @@ export function relayPanelSource(o: RelayPanelSourceOptions): PanelSource {
         updatedAt: r.updatedAt !== undefined ? new Date(r.updatedAt * 1000) : undefined,
       };
     },
-    async blockQueue(id, info): Promise<QueueAction> {
+    async block(id, info): Promise<ItemAction> {
       const r = await target.block(id, info);
       return r.type === "changed" ? { type: "done" } : r.type === "quotaExceeded" ? r : { type: "notFound" };
     },
-    async unblockQueue(id): Promise<QueueAction> {
+    async unblock(id): Promise<ItemAction> {
       const r = await target.unblock(id);
       return r.type === "changed" ? { type: "done" } : { type: "notFound" };
     },
-    async deleteQueue(id): Promise<QueueAction> {
+    async delete(id): Promise<ItemAction> {
       const r = await target.delete(id);
       return r.type === "deleted" ? { type: "done" } : { type: "notFound" };
     },
@@ -90,20 +91,28 @@ export function relayPanelSource(o: RelayPanelSourceOptions): PanelSource {
   };
 }
 
+/** The overview page's facts, also the control port's `overview`. */
+export function relayOverview(relay: Relay, config: RelayConfig, keyHash: Uint8Array): PanelOverview {
+  const fingerprint = encodeBase64Url(keyHash);
+  return {
+    kind: "smp",
+    version: VERSION,
+    startedAt: relay.stats.startedAt,
+    serverAddress: panelServerAddress(fingerprint, config.host, config.ports),
+    fingerprint,
+    storage: config.persistence ? "persistent" : "memory",
+    creation: !config.newQueues ? "closed" : config.createPassword ? "password" : "open",
+  };
+}
+
 export function panelServerAddress(fingerprint: string, host: string, ports: readonly number[]): string {
   const port = ports.length > 0 && ports[0] !== DEFAULT_SMP_PORT ? `:${ports[0]}` : "";
   return `smp://${fingerprint}@${host}${port}`;
 }
 
-const secret = (v: string | undefined) => v === undefined ? "(not set)" : MASKED;
-
 /** The effective settings in the ini file's sections; passwords only say whether they are set. */
 export function relayConfigEntries(c: RelayConfig): ConfigEntry[] {
-  const e = (section: string, key: string, value: unknown): ConfigEntry => ({
-    section,
-    key,
-    value: value === undefined ? "(not set)" : String(value),
-  });
+  const e = setting;
   return [
     e("TRANSPORT", "host", c.host),
     e("TRANSPORT", "port", c.ports.join(",")),
@@ -118,33 +127,22 @@ export function relayConfigEntries(c: RelayConfig): ConfigEntry[] {
     e("STORE_LOG", "log_stats", c.logStats ? "on" : "off"),
     e("STORE_LOG", "prometheus_interval", c.prometheusInterval),
     e("AUTH", "new_queues", c.newQueues ? "on" : "off"),
-    e("AUTH", "create_password", secret(c.createPassword)),
-    e("AUTH", "control_port_admin_password", secret(c.controlAdminPassword)),
-    e("AUTH", "control_port_user_password", secret(c.controlUserPassword)),
+    e("AUTH", "create_password", c.createPassword, true),
+    e("AUTH", "control_port_admin_password", c.controlAdminPassword, true),
+    e("AUTH", "control_port_user_password", c.controlUserPassword, true),
     e("AUTH", "daily_block_queue_quota", c.dailyBlockQuota),
     e("INACTIVE_CLIENTS", "disconnect", c.inactiveClients ? "on" : "off"),
     e("INACTIVE_CLIENTS", "ttl", c.inactiveClients?.ttl),
     e("INACTIVE_CLIENTS", "check_interval", c.inactiveClients?.checkInterval),
+    ...panelConfigEntries(c.panel),
   ];
 }
 
 /** The daily CSV (relay/metrics.ts `dailyStatsLine`): day, qCreated, qSecured, qDeletedAll, msgSent, msgRecv, …, queues at 14, messages at 15. */
-export function parseDailyLog(text: string): DailyFigures[] {
-  const out: DailyFigures[] = [];
-  for (const line of text.split("\n")) {
-    const f = line.split(",");
-    if (f.length < 16 || !/^\d{4}-\d{2}-\d{2}$/.test(f[0])) continue;
-    const n = (i: number) => Number(f[i]) || 0;
-    out.push({ day: f[0], qCreated: n(1), msgSent: n(4), msgRecv: n(5), queues: n(14), messages: n(15) });
-  }
-  return out;
-}
-
-async function readDailyLog(path: string): Promise<DailyFigures[]> {
-  try {
-    return parseDailyLog(await Deno.readTextFile(path));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return [];
-    throw e;
-  }
-}
+export const parseDailyLog = dailyCsvParser(16, {
+  qCreated: 1,
+  msgSent: 4,
+  msgRecv: 5,
+  qCount: 14,
+  msgCount: 15,
+});
