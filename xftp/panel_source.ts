@@ -74,6 +74,7 @@ export function xftpPanelSource(o: XftpPanelSourceOptions): PanelSource {
         at: new Date(),
         fromTime: files.stats.fromTime,
         values: liveValues("xftp", { counters, clients: counters.clients }),
+        limits: config.storageQuota !== undefined ? { filesSize: config.storageQuota } : undefined,
       };
     },
     history: () =>

@@ -82,7 +82,13 @@ export async function connectRemoteServer(address: ControlAddress, password: str
     },
     async live() {
       const s = await use((c) => c.statsWithFigures());
-      return { at: new Date(), fromTime: s.fromTime ? new Date(s.fromTime) : undefined, values: s.figures };
+      const quota = kind === "xftp" ? (await source.overview()).storageQuota : undefined;
+      return {
+        at: new Date(),
+        fromTime: s.fromTime ? new Date(s.fromTime) : undefined,
+        values: s.figures,
+        limits: quota !== undefined ? { filesSize: quota } : undefined,
+      };
     },
     lookup: kind === "smp"
       ? async (id: Uint8Array): Promise<ItemLookup> => {

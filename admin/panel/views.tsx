@@ -235,6 +235,9 @@ export function livePage(ctx: PageContext, servers: readonly (Part & { live?: Li
                       >
                         {formatFigure(live.values[f.key] ?? 0, f.unit)}
                       </td>
+                      {live.limits?.[f.key] !== undefined && (
+                        <td class="limit">of {formatFigure(live.limits[f.key], f.unit)}</td>
+                      )}
                     </tr>
                   ))}
                 </tbody>

@@ -103,6 +103,8 @@ export interface LiveFigures {
   readonly fromTime?: Date;
   /** by the keys of LIVE_FIGURES */
   readonly values: Readonly<Record<string, number>>;
+  /** limits of some figures: an XFTP server's storage quota for `filesSize` */
+  readonly limits?: Readonly<Record<string, number>>;
 }
 
 /** One day of the daily stats CSV; the values by the keys of HISTORY. */

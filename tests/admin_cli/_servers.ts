@@ -79,7 +79,7 @@ export interface TestXftp {
 
 export async function startTestXftp(o: ServerOptions = {}): Promise<TestXftp> {
   const dir = await Deno.makeTempDir({ prefix: "admin-xftp-" });
-  const text = `${AUTH}[TRANSPORT]\nport: 1\n[FILES]\npath: ${dir}/files\n`;
+  const text = `${AUTH}[TRANSPORT]\nport: 1\n[FILES]\npath: ${dir}/files\nstorage_quota: 1gb\n`;
   const config = {
     ...parseXftpConfig(text, { cfgDir: dir, logDir: `${dir}/log` }),
     port: 0,

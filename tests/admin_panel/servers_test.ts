@@ -92,7 +92,10 @@ Deno.test("XFTP server with [ADMIN]: the panel's figures are admin stats' figure
     const overview = (await get(origin, "/", cookie)).body;
     assert.match(overview, /XFTP server/);
     assert.match(overview, /xftp:\/\/[A-Za-z0-9_-]+=*@127\.0\.0\.1/);
-    assert.match((await get(origin, "/live", cookie)).body, /Stored bytes/);
+    assert.match(
+      (await get(origin, "/live", cookie)).body,
+      /Stored bytes<\/th><td[^>]*>64 KB<\/td><td class="limit">of 1\.0 GB<\/td>/,
+    );
 
     const id = encodeBase64Url(ids.recipientIds[0]);
     assert.match((await get(origin, `/moderation?id=${id}`, cookie)).body, /Status: <strong>active/);
