@@ -90,6 +90,8 @@ export async function initRelay(paths: RelayPaths, o: InitOptions, out: Out): Pr
   const control = o.controlPort !== undefined ? generateControlPasswords() : undefined;
   const text = relayIniContent({
     host: o.host,
+    cfgDir: paths.cfgDir,
+    logDir: paths.logDir,
     ports: o.ports,
     persistence: o.persistence,
     logStats: o.logStats,

@@ -4,6 +4,8 @@
  */
 import { Ini, IniError } from "../core/config/ini.ts";
 import { type PanelConfig, panelIniSection, parsePanelConfig } from "../core/server/panel_source.ts";
+import { parseWebConfig, type WebConfig } from "../core/server/static_site.ts";
+import { parseServerInformation, type ServerInformation } from "../core/server/info_page.ts";
 
 export const INI_FILE = "smp-server.ini";
 export const DEFAULT_CFG_DIR = "/etc/opt/simplex";
@@ -50,6 +52,10 @@ export interface RelayConfig extends RelayPaths {
   readonly maxConnections: number;
   /** ours: `[ADMIN]`, the operators' web panel in this process */
   readonly panel?: PanelConfig;
+  /** `[WEB]`: the static site and its information page */
+  readonly web: WebConfig;
+  /** `[INFORMATION]`: shown on the information page */
+  readonly information: ServerInformation;
 }
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
@@ -96,11 +102,16 @@ export function parseRelayConfig(text: string, paths: RelayPaths, path = INI_FIL
       : undefined,
     maxConnections: ini.int("TRANSPORT", "max_connections", 10000, 0),
     panel: parsePanelConfig(ini, { admin: controlAdminPassword, user: controlUserPassword }),
+    web: parseWebConfig(ini),
+    information: parseServerInformation(ini),
   };
 }
 
 export interface InitSettings {
   readonly host: string;
+  /** where `[WEB] static_path` and the web certificate's example paths point */
+  readonly cfgDir: string;
+  readonly logDir: string;
   readonly ports: readonly number[];
   readonly persistence: boolean;
   readonly logStats: boolean;
@@ -188,6 +199,21 @@ ${off(control)}control_port = ${s.controlPort ?? DEFAULT_CONTROL_PORT}
 disconnect = on
 ttl = 21600
 check_interval = 3600
+
+[WEB]
+# The server's information page (index.html, written at start from [INFORMATION] unless you put
+# your own there) and any other files in this directory. Browsers that connect to a relay port
+# (they send SNI, SMP clients do not) get this site instead of SMP.
+static_path = ${s.logDir}/www
+
+# Serve the site on its own ports too: plain HTTP, and HTTPS with the certificate below.
+# http = 8000
+# https = 443
+
+# The certificate for browsers, on the https port and on relay ports. Ed25519, Ed448 or ECDSA
+# P-256 keys (RSA is not supported).
+# cert = ${s.cfgDir}/web.crt
+# key = ${s.cfgDir}/web.key
 
 ${panelIniSection(DEFAULT_PANEL_PORT)}`;
 }

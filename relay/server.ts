@@ -18,7 +18,11 @@ import { restoreStatsBackup, saveStatsBackup, startMetricsFiles } from "./metric
 import type { RelayConfig } from "./config.ts";
 import { RelayProxy } from "./proxy.ts";
 import type { PanelStarter, RunningPanel } from "../core/server/panel_source.ts";
-import { relayOverview, relayPanelSource } from "./panel_source.ts";
+import { panelServerAddress, relayOverview, relayPanelSource } from "./panel_source.ts";
+import { serveHttp1, serveStaticSite } from "../core/server/static_site.ts";
+import { writeInfoPage } from "../core/server/info_page.ts";
+import { readCertificateChainFile } from "../core/x509/files.ts";
+import { encodeBase64Url } from "../core/encoding/base64.ts";
 
 /** The protocols a relay port answers: SMP, and http/1.1 which apps use on a shared port 443. */
 export const RELAY_ALPN = ["smp/1", "http/1.1"];
@@ -29,6 +33,8 @@ export interface RunningRelay {
   readonly controlPort?: number;
   /** the `[ADMIN]` web panel, when configured */
   readonly panel?: { readonly hostname: string; readonly port: number };
+  /** the static site's own ports (`[WEB] http`, `https`) */
+  readonly webPorts: readonly number[];
   close(): Promise<void>;
 }
 
@@ -75,6 +81,20 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
     chain: o.identity.chain,
     privateKey: encodePrivateKeyDer(o.identity.signKey),
   };
+  const { web } = config;
+  // browsers send SNI and get the website, with the [WEB] certificate when there is one
+  const webCertificate = web.credential
+    ? {
+      chain: (await readCertificateChainFile(web.credential.cert)).map((c) => c.der),
+      privateKey: await Deno.readTextFile(web.credential.key),
+    }
+    : undefined;
+  if (web.staticPath) {
+    const address = panelServerAddress(encodeBase64Url(o.identity.keyHash), config.host, config.ports);
+    const page = { kind: "smp", address, information: config.information } as const;
+    const r = await writeInfoPage(web.staticPath, page);
+    log(`Information page: ${web.staticPath}/index.html${r === "kept" ? " (yours, kept)" : ""}`);
+  }
   const listeners: TlsListener[] = [];
   const sockets: SocketCounter[] = [];
   const serving = new Set<Promise<void>>();
@@ -82,7 +102,8 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
     const listener = listen({
       port,
       hostname: o.hostname ?? "0.0.0.0",
-      certificates: [certificate],
+      certificates: webCertificate ? [certificate, webCertificate] : [certificate],
+      selectCertificate: (sni) => (sni !== undefined && webCertificate ? webCertificate : certificate),
       alpnProtocols: RELAY_ALPN,
       // the reference requests no client certificate unless it accepts service clients
       handshakeTimeout: 60_000,
@@ -130,10 +151,14 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
         conn.close().catch(() => {});
         continue;
       }
-      // a client that sent SNI is a browser looking for the server's website, which this relay does not serve
+      // a client that sent SNI is a browser looking for the server's website; SMP clients send none
       if (conn.sni !== undefined) {
-        counter.closed++;
-        conn.close().catch(() => {});
+        const done = web.staticPath ? serveHttp1(conn, web.staticPath) : conn.close().catch(() => {});
+        serving.add(done);
+        done.finally(() => {
+          serving.delete(done);
+          counter.closed++;
+        });
         continue;
       }
       counter.active++;
@@ -147,10 +172,24 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
     }
   }
 
+  const sites = [
+    ...(web.httpPort !== undefined ? [{ port: web.httpPort }] : []),
+    ...(web.httpsPort !== undefined && web.credential
+      ? [{
+        port: web.httpsPort,
+        tls: {
+          cert: await Deno.readTextFile(web.credential.cert),
+          key: await Deno.readTextFile(web.credential.key),
+        },
+      }]
+      : []),
+  ].map((site) => serveStaticSite({ ...site, root: web.staticPath!, hostname: o.hostname }));
+  for (const site of sites) log(`Serving the static site on port ${site.port}`);
   let panel: RunningPanel | undefined;
   const close = async () => {
     for (const t of timers) clearInterval(t);
     for (const l of listeners) l.close();
+    await Promise.all(sites.map((site) => site.close()));
     await panel?.close();
     await control?.close();
     await metrics.close();
@@ -185,6 +224,7 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
     ports: listeners.map((l) => l.addr.port),
     controlPort: control?.addr.port,
     panel: panel && { hostname: panel.hostname, port: panel.port },
+    webPorts: sites.map((site) => site.port),
     close,
   };
 }

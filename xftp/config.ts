@@ -4,6 +4,8 @@
  */
 import { Ini, IniError } from "../core/config/ini.ts";
 import { type PanelConfig, panelIniSection, parsePanelConfig } from "../core/server/panel_source.ts";
+import { parseWebConfig } from "../core/server/static_site.ts";
+import { parseServerInformation, type ServerInformation } from "../core/server/info_page.ts";
 
 export const INI_FILE = "file-server.ini";
 export const DEFAULT_CFG_DIR = "/etc/opt/simplex-xftp";
@@ -58,6 +60,8 @@ export interface XftpConfig extends XftpPaths {
   readonly webHttpsPort?: number;
   /** ours: `[ADMIN]`, the operators' web panel in this process */
   readonly panel?: PanelConfig;
+  /** `[INFORMATION]`: shown on the information page */
+  readonly information: ServerInformation;
 }
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
@@ -119,17 +123,7 @@ export function parseXftpConfig(text: string, paths: XftpPaths, path = INI_FILE)
     throw new IniError(`${path}: [FILES] storage_quota: expected a size like 100gb, got "${quotaText}"`);
   }
   const disconnect = ini.bool("INACTIVE_CLIENTS", "disconnect", false);
-  const cert = ini.string("WEB", "cert") || undefined;
-  const key = ini.string("WEB", "key") || undefined;
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new IniError(`${path}: [WEB] cert and key must be set together`);
-  }
-  if ((ini.has("WEB", "http") || ini.has("WEB", "https")) && !ini.string("WEB", "static_path")) {
-    throw new IniError(`${path}: [WEB] http and https serve static_path, which is not set`);
-  }
-  if (ini.has("WEB", "https") && (cert === undefined || key === undefined)) {
-    throw new IniError(`${path}: [WEB] https needs cert and key`);
-  }
+  const web = parseWebConfig(ini);
   const port = ini.ports("TRANSPORT", "port");
   if (port.length !== 1) throw new IniError(`${path}: [TRANSPORT] port: one port is served`);
   const controlAdminPassword = password(ini, "control_port_admin_password", path);
@@ -158,10 +152,11 @@ export function parseXftpConfig(text: string, paths: XftpPaths, path = INI_FILE)
           missing(path, "INACTIVE_CLIENTS", "check_interval"),
       }
       : undefined,
-    webCredential: cert && key ? { cert, key } : undefined,
-    webStaticPath: ini.string("WEB", "static_path") || undefined,
-    webHttpPort: ini.int("WEB", "http", undefined, 1, 65535),
-    webHttpsPort: ini.int("WEB", "https", undefined, 1, 65535),
+    webCredential: web.credential,
+    webStaticPath: web.staticPath,
+    webHttpPort: web.httpPort,
+    webHttpsPort: web.httpsPort,
+    information: parseServerInformation(ini),
     panel: parsePanelConfig(ini, { admin: controlAdminPassword, user: controlUserPassword }),
   };
 }

@@ -8,7 +8,8 @@ import type { BlockingInfo } from "../core/smp/errors.ts";
 import { readCertificateChainFile } from "../core/x509/files.ts";
 import type { XftpConfig } from "./config.ts";
 import { startControlPort } from "./control.ts";
-import { serveStaticSite } from "./static_files.ts";
+import { serveStaticSite } from "../core/server/static_site.ts";
+import { writeInfoPage } from "../core/server/info_page.ts";
 import { removePartialChunks } from "./chunk_files.ts";
 import type { XftpIdentity } from "./handshake.ts";
 import { type RunningXftpServer, startXftpServer } from "./server.ts";
@@ -93,6 +94,15 @@ export async function startXftpService(o: ServiceOptions): Promise<RunningXftpSe
     startedAt,
     clients: () => server.connections,
   };
+  if (config.webStaticPath) {
+    const page = {
+      kind: "xftp",
+      address: xftpOverview(facts).serverAddress!,
+      information: config.information,
+    } as const;
+    const r = await writeInfoPage(config.webStaticPath, page);
+    log(`Information page: ${config.webStaticPath}/index.html${r === "kept" ? " (yours, kept)" : ""}`);
+  }
   // the control port names files by a recipient ID
   const byRecipient = (recipientId: Uint8Array, action: (f: FileRec) => string) => {
     const r = files.store.getFile("recipient", recipientId);

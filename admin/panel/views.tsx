@@ -19,7 +19,7 @@ import {
   type ServerKind,
 } from "../../core/server/panel_source.ts";
 import { historyChart } from "./chart.tsx";
-import { QR_MAX_BYTES, qrMatrix } from "./qr.ts";
+import { qrPath } from "../../core/encoding/qr.ts";
 
 export interface PageContext {
   readonly role?: PanelRole;
@@ -166,17 +166,11 @@ export function overviewPage(
   );
 }
 
-const QUIET_ZONE = 4;
-
 /** The address as a QR code, drawn on the server as one SVG path of dark modules. */
 export function qrSvg(text: string) {
-  const bytes = new TextEncoder().encode(text);
-  if (bytes.length > QR_MAX_BYTES) return null;
-  const rows = qrMatrix(bytes);
-  const size = rows.length + 2 * QUIET_ZONE;
-  const d = rows.flatMap((row, y) =>
-    row.flatMap((dark, x) => dark ? [`M${x + QUIET_ZONE} ${y + QUIET_ZONE}h1v1h-1z`] : [])
-  ).join("");
+  const qr = qrPath(text);
+  if (!qr) return null;
+  const { size, d } = qr;
   return (
     <svg
       xmlns="http://www.w3.org/2000/svg"

@@ -251,3 +251,19 @@ function penalty(m: boolean[][]): number {
   score += 10 * Math.floor(Math.abs(dark * 20 - s * s * 10) / (s * s));
   return score;
 }
+
+const QUIET_ZONE = 4;
+
+/**
+ * The QR code of `text` as one SVG path of dark modules inside a 4-module quiet zone (`size` is the
+ * side with it), or undefined when the text does not fit.
+ */
+export function qrPath(text: string): { readonly size: number; readonly d: string } | undefined {
+  const bytes = new TextEncoder().encode(text);
+  if (bytes.length > QR_MAX_BYTES) return undefined;
+  const rows = qrMatrix(bytes);
+  const d = rows.flatMap((row, y) =>
+    row.flatMap((dark, x) => dark ? [`M${x + QUIET_ZONE} ${y + QUIET_ZONE}h1v1h-1z`] : [])
+  ).join("");
+  return { size: rows.length + 2 * QUIET_ZONE, d };
+}
