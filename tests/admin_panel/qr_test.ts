@@ -4,7 +4,7 @@
  * ERROR_CORRECT_M, mask_pattern=mask, border=0)` with `add_data(text.encode(), optimize=0)`).
  */
 import assert from "node:assert/strict";
-import { qrMatrix } from "../../admin/panel/qr.ts";
+import { qrMatrix } from "../../core/encoding/qr.ts";
 import { qrSvg } from "../../admin/panel/views.tsx";
 
 interface Vector {
