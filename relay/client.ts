@@ -4,8 +4,7 @@
  * make the relay buffer without limit.
  */
 import type { SmpTransport } from "../core/transport/smp_transport.ts";
-import { type BrokerMsg, encodeBrokerMsg } from "../core/smp/responses.ts";
-import { encodeServerTransmission } from "../core/smp/transmission.ts";
+import { type BrokerMsg, encodeBrokerTransmission } from "../core/smp/responses.ts";
 import type { AuthorizationVerifier } from "./authorization.ts";
 
 /** One queue this connection receives from: by subscription (SUB) or by polling (GET). */
@@ -59,9 +58,7 @@ export class RelayClient {
       return Promise.resolve();
     }
     const params = this.transport.session;
-    const encoded = items.map((o) =>
-      encodeServerTransmission(params, o.corrId, o.entityId, encodeBrokerMsg(this.version, o.msg))
-    );
+    const encoded = items.map((o) => encodeBrokerTransmission(params, o.corrId, o.entityId, o.msg));
     this.#pending++;
     return this.transport.write(encoded).then(
       () => {

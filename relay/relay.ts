@@ -2,13 +2,15 @@
  * The SMP relay: accepts sessions, verifies and executes commands, keeps subscriptions and
  * delivers messages one at a time per subscription (Server.hs, smp.md §3-§5).
  *
- * Each incoming block is processed synchronously inside one store transaction, which commits
- * before any response leaves: a client told `OK` can rely on it, and a failed commit discards
- * the whole block and disconnects that client.
+ * Blocks that arrive together, from any connections, are processed synchronously in one store
+ * transaction (a group commit), each block inside a savepoint of its own. The transaction commits
+ * before any response leaves: a client told `OK` can rely on it. A block the store refuses is
+ * rolled back alone and disconnects its client; a failed commit discards the whole group and
+ * disconnects every client in it.
  */
 import { bytesEqual, constantTimeEqual, toHex } from "../core/encoding/bytes.ts";
 import { encode } from "../core/encoding/binary.ts";
-import { pad } from "../core/encoding/padding.ts";
+import { pad, PAD_BYTE, PaddingError } from "../core/encoding/padding.ts";
 import { decodePublicKeyDer, dh, generateKeyPair, type PublicKey, randomBytes } from "../core/crypto/keys.ts";
 import {
   cbDecrypt,
@@ -42,6 +44,7 @@ import { batchTransmissions, parseBatch } from "../core/transport/batch.ts";
 import { type BlockStream, HandshakeFailure, smpServerHandshake } from "../core/transport/smp_handshake.ts";
 import { SmpTransport } from "../core/transport/smp_transport.ts";
 import { decode } from "../core/encoding/binary.ts";
+import { setImmediate } from "node:timers";
 import { authorizationKind, AuthorizationVerifier } from "./authorization.ts";
 import { event, type Outgoing, RelayClient, type Subscription } from "./client.ts";
 import { RelayStats } from "./stats.ts";
@@ -102,7 +105,33 @@ export const PROXIED_T_LENGTH = 16226;
 /** MSG plaintext is padded to `MaxRcvMessageLen + 2` whatever the version */
 export const RCV_MESSAGE_PADDED_LENGTH = 16106;
 
-type Effect = () => void;
+/** An event for another connection (or the same one), sent once the transaction committed. */
+interface Effect {
+  readonly to: RelayClient;
+  readonly event: Outgoing;
+}
+
+/** A block read from a client, waiting for the next group commit. */
+interface PendingBlock {
+  readonly client: RelayClient;
+  /** undefined for a block that failed to decrypt or parse: answered with `ERR BLOCK` */
+  readonly transmissions: Uint8Array[] | undefined;
+  readonly done: (sent: Promise<void>) => void;
+}
+
+/**
+ * Blocks, and transmissions in them, a connection may have read and not yet had answered. Reading
+ * ahead lets the blocks a client sent together share a group commit and their responses share
+ * blocks; a block of many commands is answered before the next is read, as it holds the most.
+ */
+const READ_AHEAD_BLOCKS = 8;
+const READ_AHEAD_TRANSMISSIONS = 32;
+/**
+ * Transmissions one group commit takes at most (the first block always goes whole): groups of
+ * single-command blocks share their commit, while bursts of batched commands (NEW by the hundred)
+ * are not all held and answered at once.
+ */
+const GROUP_TRANSMISSIONS = 256;
 
 /** A response, optionally followed by events for the same client (SUB's waiting message). */
 type Reply = BrokerMsg | { readonly msg: BrokerMsg; readonly followUp: Outgoing[] } | undefined;
@@ -130,6 +159,7 @@ export class Relay {
   /** notifier ID (hex) → the connection subscribed to its notifications */
   readonly #notifierSubscribers = new Map<string, RelayClient>();
   #nextClientId = 1;
+  #pending: PendingBlock[] = [];
   #timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(options: RelayOptions) {
@@ -177,15 +207,7 @@ export class Relay {
         new AuthorizationVerifier(session.sessionKey.privateKey),
       );
       this.#clients.add(client);
-      while (!client.closed) {
-        const block = await transport.read();
-        client.lastActiveAt = Date.now();
-        if (!block.ok) {
-          await client.send([{ corrId: NO_ID, entityId: NO_ID, msg: err({ type: "BLOCK" }) }]);
-          continue;
-        }
-        await this.#processBlock(client, block.transmissions);
-      }
+      await this.#readBlocks(client);
     } catch (e) {
       // one connection's failure must not reach the others: report the unexpected, never rethrow
       if (!(e instanceof HandshakeFailure || isDisconnect(e))) {
@@ -197,22 +219,93 @@ export class Relay {
     }
   }
 
-  async #processBlock(client: RelayClient, transmissions: Uint8Array[]): Promise<void> {
-    const p: Processing = { client, params: client.transport.session, out: [], effects: [], later: [] };
+  /** Reads blocks until the connection ends; the blocks read are processed before this returns. */
+  async #readBlocks(client: RelayClient): Promise<void> {
+    const inFlight: { readonly answered: Promise<void>; readonly transmissions: number }[] = [];
+    let transmissions = 0;
+    try {
+      while (!client.closed) {
+        const block = await client.transport.read();
+        client.lastActiveAt = Date.now();
+        const t = block.ok ? block.transmissions : undefined;
+        inFlight.push({ answered: this.#submit(client, t), transmissions: t?.length ?? 1 });
+        transmissions += t?.length ?? 1;
+        while (inFlight.length >= READ_AHEAD_BLOCKS || transmissions >= READ_AHEAD_TRANSMISSIONS) {
+          const oldest = inFlight.shift()!;
+          await oldest.answered;
+          transmissions -= oldest.transmissions;
+        }
+      }
+    } finally {
+      await Promise.all(inFlight.map((b) => b.answered));
+    }
+  }
+
+  /** Queues a block for the next group commit; resolves once its responses are written. */
+  #submit(client: RelayClient, transmissions: Uint8Array[] | undefined): Promise<void> {
+    return new Promise((done) => {
+      // after the reads that completed together, whatever connections they came from
+      if (this.#pending.length === 0) setImmediate(() => this.#commitGroup());
+      this.#pending.push({ client, transmissions, done });
+    });
+  }
+
+  /** Processes the blocks waiting (up to a group's worth) in one transaction, then answers them. */
+  #commitGroup(): void {
+    let taken = 0;
+    for (let n = 0; taken < this.#pending.length && n < GROUP_TRANSMISSIONS; taken++) {
+      n += this.#pending[taken].transmissions?.length ?? 1;
+    }
+    const blocks = this.#pending.splice(0, taken);
+    if (this.#pending.length > 0) setImmediate(() => this.#commitGroup());
+    let processed: Processing[] = [];
+    try {
+      this.#store.transaction(() => {
+        for (const { client, transmissions } of blocks) {
+          if (client.closed) continue; // its blocks are not answered, so they are not executed
+          const p: Processing = { client, params: client.transport.session, out: [], effects: [], later: [] };
+          if (!transmissions) {
+            p.out.push({ corrId: NO_ID, entityId: NO_ID, msg: err({ type: "BLOCK" }) });
+          } else if (!this.#processBlock(p, transmissions)) continue;
+          processed.push(p);
+        }
+      });
+    } catch (e) {
+      // the commit failed (e.g. a full disk): nothing of this group happened; its clients must retry
+      console.error(`relay: store error, closing ${blocks.length} clients: ${(e as Error).message}`);
+      for (const { client } of blocks) client.close();
+      processed = [];
+    }
+    // in the order of processing, as if each block had been answered on its own; one write per client
+    const outbox = new Map<RelayClient, Outgoing[]>();
+    const post = (to: RelayClient, items: readonly Outgoing[]) => {
+      const queued = outbox.get(to);
+      if (queued) queued.push(...items);
+      else outbox.set(to, [...items]);
+    };
+    for (const p of processed) {
+      post(p.client, p.out);
+      for (const e of p.effects) post(e.to, [e.event]);
+      for (const later of p.later) later.then((o) => p.client.send([o]));
+    }
+    const sent = new Map<RelayClient, Promise<void>>();
+    for (const [client, items] of outbox) sent.set(client, client.send(items));
+    for (const b of blocks) b.done(sent.get(b.client) ?? Promise.resolve());
+  }
+
+  /** One block in a savepoint; false when the store refused it (then its client is closed). */
+  #processBlock(p: Processing, transmissions: Uint8Array[]): boolean {
     try {
       this.#store.transaction(() => {
         for (const t of transmissions) this.#processTransmission(p, t);
       });
+      return true;
     } catch (e) {
-      // the store refused (e.g. a full disk): nothing of this block happened; the client must retry
-      console.error(`relay: store error, closing client ${client.id}: ${(e as Error).message}`);
-      client.close();
-      return;
+      // nothing of this block happened; the client must retry
+      console.error(`relay: store error, closing client ${p.client.id}: ${(e as Error).message}`);
+      p.client.close();
+      return false;
     }
-    const sent = client.send(p.out);
-    for (const effect of p.effects) effect();
-    for (const later of p.later) later.then((o) => client.send([o]));
-    await sent;
   }
 
   #processTransmission(p: Processing, raw: Uint8Array): void {
@@ -437,7 +530,7 @@ export class Relay {
     if (previous && previous !== p.client) {
       previous.subscriptions.delete(key);
       this.stats.inc("qSubEnd");
-      p.effects.push(() => previous.send([event(recipientId, { type: "END" })]));
+      p.effects.push({ to: previous, event: event(recipientId, { type: "END" }) });
     }
   }
 
@@ -570,7 +663,7 @@ export class Relay {
     sub.delivered = { msgId: message.msgId, ts: this.#o.now() };
     const msg = this.#encryptMsg(q, message);
     if (subscriber === p.client && !p.forwarded) p.out.push(event(q.recipientId, msg));
-    else p.effects.push(() => subscriber.send([event(q.recipientId, msg)]));
+    else p.effects.push({ to: subscriber, event: event(q.recipientId, msg) });
   }
 
   #storeNotification(q: QueueRecord, m: StoredMessage): void {
@@ -588,10 +681,10 @@ export class Relay {
 
   /** MSG body: `cryptoBox(rcvDhSecret, msgId, pad(ts ‖ flag ‖ ' ' ‖ body, 16106))` (smp.md §4.5). */
   #encryptMsg(q: QueueRecord, m: StoredMessage): BrokerMsg {
-    const plain = m.kind === "quota"
-      ? encode((w) => w.ascii("QUOTA").space().systemTime(m.ts))
-      : encode((w) => w.systemTime(m.ts).bool(m.notification).space().bytes(m.body));
-    const encBody = cryptoBox(q.rcvDhSecret, cbNonce(m.msgId), pad(plain, RCV_MESSAGE_PADDED_LENGTH));
+    const padded = m.kind === "quota"
+      ? pad(encode((w) => w.ascii("QUOTA").space().systemTime(m.ts)), RCV_MESSAGE_PADDED_LENGTH)
+      : padParts([encode((w) => w.systemTime(m.ts).bool(m.notification).space()), m.body]);
+    const encBody = cryptoBox(q.rcvDhSecret, cbNonce(m.msgId), padded);
     return { type: "MSG", msgId: m.msgId, encBody };
   }
 
@@ -605,7 +698,7 @@ export class Relay {
     this.#subscribers.delete(key);
     if (subscriber && subscriber !== p.client) {
       subscriber.subscriptions.delete(key);
-      p.effects.push(() => subscriber.send([event(q.recipientId, { type: "DELD" })]));
+      p.effects.push({ to: subscriber, event: event(q.recipientId, { type: "DELD" }) });
     }
     if (q.notifier) this.#endNotifierSubscription(p.effects, q.notifier.notifierId, { type: "DELD" });
     return { type: "OK" };
@@ -630,7 +723,7 @@ export class Relay {
     if (!subscriber) return;
     this.#notifierSubscribers.delete(key);
     subscriber.notifierSubscriptions.delete(key);
-    effects.push(() => subscriber.send([event(notifierId, msg)]));
+    effects.push({ to: subscriber, event: event(notifierId, msg) });
   }
 
   #subscribeNotifier(p: Processing, q: QueueRecord): BrokerMsg {
@@ -830,11 +923,11 @@ export class Relay {
       this.#subscribers.delete(key);
       if (subscriber) {
         subscriber.subscriptions.delete(key);
-        effects.push(() => subscriber.send([event(q.recipientId, { type: "DELD" })]));
+        effects.push({ to: subscriber, event: event(q.recipientId, { type: "DELD" }) });
       }
       if (q.notifier) this.#endNotifierSubscription(effects, q.notifier.notifierId, { type: "DELD" });
     });
-    for (const effect of effects) effect();
+    for (const e of effects) e.to.send([e.event]);
     return messages;
   }
 
@@ -879,6 +972,25 @@ export class Relay {
     this.#timers = [];
     for (const c of [...this.#clients]) this.#disconnect(c);
   }
+}
+
+/** `pad(concat(parts), RCV_MESSAGE_PADDED_LENGTH)` without the copy of a whole body in between. */
+function padParts(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const part of parts) length += part.length;
+  if (length > RCV_MESSAGE_PADDED_LENGTH - 2) {
+    throw new PaddingError(`message of ${length} bytes does not fit`);
+  }
+  const out = new Uint8Array(RCV_MESSAGE_PADDED_LENGTH);
+  out[0] = length >>> 8;
+  out[1] = length & 0xff;
+  let offset = 2;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  out.fill(PAD_BYTE, offset);
+  return out;
 }
 
 function err(error: SmpError): BrokerMsg {

@@ -7,6 +7,7 @@ import { readSmpError, type SmpError, writeSmpError } from "./errors.ts";
 import { type DhPublicKey, readDhKey, writeKey } from "../crypto/keys_wire.ts";
 import type { QueueLinkData, QueueMode } from "./commands.ts";
 import { SMP_VERSION } from "./version.ts";
+import { impliesSessionId, type TransmissionParams } from "./transmission.ts";
 
 /** A certificate chain and a key signed by its leaf (server hello, PKEY). */
 export interface CertChainPubKey {
@@ -111,7 +112,33 @@ function errorForVersion(v: number, e: SmpError): SmpError {
 }
 
 export function encodeBrokerMsg(v: number, msg: BrokerMsg): Uint8Array {
-  const w = new Writer(msg.type === "MSG" ? msg.encBody.length + 48 : 64);
+  const w = new Writer(encodedSizeHint(msg));
+  writeBrokerMsg(w, v, msg);
+  return w.finish();
+}
+
+/**
+ * A server → client transmission of `msg` in one buffer (`encodeServerTransmission` of
+ * `encodeBrokerMsg`, without the copy of the message in between; a MSG is a whole block).
+ */
+export function encodeBrokerTransmission(
+  p: TransmissionParams,
+  corrId: Uint8Array,
+  entityId: Uint8Array,
+  msg: BrokerMsg,
+): Uint8Array {
+  const w = new Writer(encodedSizeHint(msg) + corrId.length + entityId.length + 36).byte(0);
+  if (!impliesSessionId(p)) w.shortBytes(p.sessionId);
+  w.shortBytes(corrId).shortBytes(entityId);
+  writeBrokerMsg(w, p.version, msg);
+  return w.finish();
+}
+
+function encodedSizeHint(msg: BrokerMsg): number {
+  return msg.type === "MSG" ? msg.encBody.length + 48 : 64;
+}
+
+function writeBrokerMsg(w: Writer, v: number, msg: BrokerMsg): void {
   switch (msg.type) {
     case "IDS":
       w.ascii("IDS").space();
@@ -166,7 +193,6 @@ export function encodeBrokerMsg(v: number, msg: BrokerMsg): Uint8Array {
       w.ascii(msg.type);
       break;
   }
-  return w.finish();
 }
 
 function readBrokerMsg(r: Reader, v: number): BrokerMsg {

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { type BrokerMsg, encodeBrokerMsg, parseBrokerMsg } from "./responses.ts";
+import { type BrokerMsg, encodeBrokerMsg, encodeBrokerTransmission, parseBrokerMsg } from "./responses.ts";
+import { encodeServerTransmission } from "./transmission.ts";
 import { encodeSmpError, readSmpError, type SmpError } from "./errors.ts";
 import { decode } from "../encoding/binary.ts";
 import { toHex } from "../encoding/bytes.ts";
@@ -132,5 +133,18 @@ Deno.test("error encodings match the reference text", () => {
   });
   for (const bad of ["NOPE", "CMD WHAT", "BLOCKED reason=ham", "BLOCKED reason=spam,notice={", "PROXY"]) {
     assert.equal(decode(ascii(bad), readSmpError).ok, false, bad);
+  }
+});
+
+Deno.test("a broker transmission is the server transmission of the encoded message, in one buffer", () => {
+  const sessionId = new Uint8Array(32).fill(9);
+  for (const version of [6, 18]) {
+    const p = { version, sessionId };
+    for (const msg of samples) {
+      assert.deepEqual(
+        encodeBrokerTransmission(p, id(3), id(4), msg),
+        encodeServerTransmission(p, id(3), id(4), encodeBrokerMsg(version, msg)),
+      );
+    }
   }
 });

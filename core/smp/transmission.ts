@@ -7,7 +7,7 @@
  * What gets signed ("authorized") is always `short(sessionId) ‖ short(corrId) ‖ short(entityId) ‖ command`;
  * from v7 the sessionId is implied (signed but not sent).
  */
-import { decode, type ParseResult, Writer } from "../encoding/binary.ts";
+import { decode, EncodeError, type ParseResult, Writer } from "../encoding/binary.ts";
 import { SMP_VERSION } from "./version.ts";
 
 /** What the two ends agreed in the handshake that shapes every transmission. */
@@ -44,9 +44,7 @@ export function parseTransmission(p: TransmissionParams, t: Uint8Array): ParseRe
     const entityId = r.shortBytes();
     const command = r.tail();
     const wire = t.subarray(rest);
-    const authorized = impliesSessionId(p)
-      ? new Writer(wire.length + 33).shortBytes(p.sessionId).bytes(wire).finish()
-      : wire;
+    const authorized = impliesSessionId(p) ? withShortPrefix(p.sessionId, wire) : wire;
     return { authorization, serviceSignature, authorized, sessionId, corrId, entityId, command };
   });
 }
@@ -65,7 +63,7 @@ export function transmissionForAuth(
 ): TransmissionForAuth {
   const body = new Writer(command.length + corrId.length + entityId.length + 2)
     .shortBytes(corrId).shortBytes(entityId).bytes(command).finish();
-  const authorized = new Writer(body.length + 33).shortBytes(p.sessionId).bytes(body).finish();
+  const authorized = withShortPrefix(p.sessionId, body);
   return { authorized, toSend: impliesSessionId(p) ? body : authorized };
 }
 
@@ -91,4 +89,14 @@ export function encodeServerTransmission(
   const w = new Writer(message.length + corrId.length + entityId.length + 36).byte(0);
   if (!impliesSessionId(p)) w.shortBytes(p.sessionId);
   return w.shortBytes(corrId).shortBytes(entityId).bytes(message).finish();
+}
+
+/** `short(prefix) ‖ rest` in one copy (a SEND is most of a block). */
+function withShortPrefix(prefix: Uint8Array, rest: Uint8Array): Uint8Array {
+  if (prefix.length > 255) throw new EncodeError(`short byte string of ${prefix.length} bytes (max 255)`);
+  const out = new Uint8Array(1 + prefix.length + rest.length);
+  out[0] = prefix.length;
+  out.set(prefix, 1);
+  out.set(rest, 1 + prefix.length);
+  return out;
 }

@@ -4,7 +4,7 @@
  * `tag(16) ‖ XSalsa20(pad(content, 16368))` keyed by the next step of a per-direction chain.
  */
 import { pad, PaddingError, unpad } from "../encoding/padding.ts";
-import { sbDecrypt, sbEncrypt } from "../crypto/box.ts";
+import { sbDecrypt, sbEncryptNoPad } from "../crypto/box.ts";
 import { SbChain, sbcInit } from "../crypto/sb_chain.ts";
 
 export const BLOCK_SIZE = 16384;
@@ -16,16 +16,26 @@ export type BlockResult = { ok: true; content: Uint8Array } | { ok: false; error
 /** Frames one direction of a connection; the encrypted variant advances its chain per block. */
 export interface BlockFraming {
   readonly encrypted: boolean;
+  /** the length content is padded to in a block */
+  readonly paddedLength: number;
   /** The block for `content`; throws PaddingError when it does not fit (a sender bug, LARGE_MSG). */
   seal(content: Uint8Array): Uint8Array;
+  /** The block for content already padded to `paddedLength` (saves a copy of the block). */
+  sealPadded(padded: Uint8Array): Uint8Array;
   open(block: Uint8Array): BlockResult;
 }
 
 export class PlainFraming implements BlockFraming {
   readonly encrypted = false;
+  readonly paddedLength = BLOCK_SIZE;
 
   seal(content: Uint8Array): Uint8Array {
     return pad(content, BLOCK_SIZE);
+  }
+
+  sealPadded(padded: Uint8Array): Uint8Array {
+    if (padded.length !== BLOCK_SIZE) throw new RangeError(`a plain block is ${BLOCK_SIZE} bytes`);
+    return padded;
   }
 
   open(block: Uint8Array): BlockResult {
@@ -41,6 +51,7 @@ export class PlainFraming implements BlockFraming {
 
 export class EncryptedFraming implements BlockFraming {
   readonly encrypted = true;
+  readonly paddedLength = BLOCK_SIZE - 16;
   readonly #send: SbChain;
   readonly #receive: SbChain;
 
@@ -50,8 +61,16 @@ export class EncryptedFraming implements BlockFraming {
   }
 
   seal(content: Uint8Array): Uint8Array {
+    return this.sealPadded(pad(content, this.paddedLength));
+  }
+
+  /** `sbEncrypt(key, nonce, content, 16368)` of the content `padded` holds padded. */
+  sealPadded(padded: Uint8Array): Uint8Array {
+    if (padded.length !== this.paddedLength) {
+      throw new RangeError(`padded content is ${this.paddedLength} bytes`);
+    }
     const { key, nonce } = this.#send.next();
-    return sbEncrypt(key, nonce, content, BLOCK_SIZE - 16);
+    return sbEncryptNoPad(key, nonce, padded);
   }
 
   /** The chain advances even when the block fails, as both peers must stay in step. */

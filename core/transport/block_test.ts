@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { BLOCK_SIZE, encryptedFraming, PlainFraming } from "./block.ts";
-import { batchTransmissions, MAX_BATCH_PAYLOAD, parseBatch } from "./batch.ts";
+import { batchTransmissions, encodePaddedBatch, MAX_BATCH_PAYLOAD, parseBatch } from "./batch.ts";
+import { pad, PaddingError } from "../encoding/padding.ts";
 import { encode } from "../encoding/binary.ts";
 import { toHex } from "../encoding/bytes.ts";
 
@@ -85,4 +86,16 @@ Deno.test("a batch must be non-empty and exact", () => {
   assert.equal(parseBatch(Uint8Array.of(1, 0, 2, 9)).ok, false);
   assert.equal(parseBatch(Uint8Array.of(1, 0, 1, 9, 9)).ok, false);
   assert.deepEqual(parseBatch(Uint8Array.of(1, 0, 1, 9)), { ok: true, value: [Uint8Array.of(9)] });
+});
+
+Deno.test("a padded batch is pad(batch) written at once, and sealing it gives the same block", () => {
+  const group = [range(0, 10), new Uint8Array(0), range(5, 300)];
+  const [batch] = batchTransmissions(group).batches;
+  for (const length of [BLOCK_SIZE - 16, BLOCK_SIZE]) {
+    assert.deepEqual(encodePaddedBatch(group, length), pad(batch, length));
+  }
+  assert.throws(() => encodePaddedBatch([new Uint8Array(MAX_BATCH_PAYLOAD)], BLOCK_SIZE - 16), PaddingError);
+  const a = encryptedFraming("server", range(1, 32), range(2, 32));
+  const b = encryptedFraming("server", range(1, 32), range(2, 32));
+  assert.deepEqual(a.sealPadded(encodePaddedBatch(group, a.paddedLength)), b.seal(batch));
 });

@@ -5,7 +5,7 @@
  */
 import { type BlockStream, type SmpSession } from "./smp_handshake.ts";
 import { BLOCK_SIZE } from "./block.ts";
-import { batchTransmissions, parseBatch } from "./batch.ts";
+import { encodePaddedBatch, groupTransmissions, parseBatch } from "./batch.ts";
 
 export type ReadResult =
   | { readonly ok: true; readonly transmissions: Uint8Array[] }
@@ -14,6 +14,10 @@ export type ReadResult =
 
 export class SmpTransport {
   #writing: Promise<void> = Promise.resolve();
+  /** blocks sealed and waiting for the write in progress to finish */
+  #sealed: Uint8Array[] = [];
+  /** the write that will carry `#sealed`, once the one in progress finished */
+  #nextWrite: Promise<void> | undefined;
 
   constructor(readonly stream: BlockStream, readonly session: SmpSession) {}
 
@@ -36,18 +40,35 @@ export class SmpTransport {
 
   /**
    * Writes transmissions in order; resolves to the indexes of those too large for a block
-   * (which were not sent).
+   * (which were not sent). Blocks are sealed at once, in the order of the calls (the order of the
+   * encryption chain); the blocks of calls made while a write is in progress go out together in
+   * the next one, in one write to the stream.
    */
   write(transmissions: readonly Uint8Array[]): Promise<number[]> {
-    const { batches, tooLarge } = batchTransmissions(transmissions);
-    const done = this.#writing.then(async () => {
-      for (const content of batches) await this.stream.write(this.session.framing.seal(content));
-    });
-    this.#writing = done.catch(() => {});
-    return done.then(() => tooLarge);
+    const { groups, tooLarge } = groupTransmissions(transmissions);
+    if (groups.length === 0) return this.#writing.then(() => tooLarge);
+    const framing = this.session.framing;
+    for (const g of groups) this.#sealed.push(framing.sealPadded(encodePaddedBatch(g, framing.paddedLength)));
+    if (!this.#nextWrite) {
+      const next = this.#writing.then(() => {
+        this.#nextWrite = undefined;
+        const blocks = this.#sealed;
+        this.#sealed = [];
+        return this.stream.write(blocks.length === 1 ? blocks[0] : concatBlocks(blocks));
+      });
+      this.#nextWrite = next;
+      this.#writing = next.catch(() => {});
+    }
+    return this.#nextWrite.then(() => tooLarge);
   }
 
   close(): Promise<void> {
     return this.stream.close();
   }
+}
+
+function concatBlocks(blocks: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(blocks.length * BLOCK_SIZE);
+  blocks.forEach((b, i) => out.set(b, i * BLOCK_SIZE));
+  return out;
 }

@@ -3,8 +3,8 @@
  * messages and pending notifications live in one database file, so everything a client was
  * told `OK` about survives a restart and a `kill -9` (the reference keeps messages in memory).
  *
- * Nothing is cached in process memory: lookups go by primary or unique key, which keeps an idle
- * relay small however many queues it holds.
+ * Lookups go by primary or unique key; only the records of the queues used last are kept in
+ * process memory (queue_cache.ts), which keeps an idle relay small however many queues it holds.
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { decode, encode } from "../../core/encoding/binary.ts";
@@ -12,6 +12,7 @@ import { decodePublicKeyDer, encodePublicKeyDer } from "../../core/crypto/keys.t
 import type { AuthPublicKey, QueueLinkData } from "../../core/smp/mod.ts";
 import { decodeBlockingInfo, encodeBlockingInfo } from "../../core/smp/errors.ts";
 import { bytesEqual } from "../../core/encoding/bytes.ts";
+import { QueueCache } from "./queue_cache.ts";
 import type {
   DeletedMessage,
   NotifierCredentials,
@@ -40,9 +41,7 @@ CREATE TABLE IF NOT EXISTS queues (
   rcv_ntf_dh_secret BLOB,
   status TEXT NOT NULL DEFAULT 'active',
   blocked_info TEXT,
-  updated_at INTEGER,
-  msg_count INTEGER NOT NULL DEFAULT 0,
-  can_write INTEGER NOT NULL DEFAULT 1
+  updated_at INTEGER
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -142,16 +141,20 @@ const PARTY_COLUMN: Record<QueueParty, string> = {
 export interface SqliteStoreOptions {
   /** `FULL` syncs every commit to disk (survives power loss); `NORMAL` survives process crashes */
   readonly synchronous?: "NORMAL" | "FULL";
+  /** queue records kept in memory, by the party they were looked up as (default 2048) */
+  readonly cachedQueues?: number;
 }
 
 export class SqliteRelayStore implements RelayStore {
   readonly #db: DatabaseSync;
   readonly #stmt: Map<string, StatementSync> = new Map();
+  readonly #queues: QueueCache;
   #depth = 0;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     // queue records hold DH secrets: the file is the operator's alone from the moment it exists
     if (path !== ":memory:") Deno.writeFileSync(path, new Uint8Array(), { append: true, mode: 0o600 });
+    this.#queues = new QueueCache(options.cachedQueues ?? 2048);
     this.#db = new DatabaseSync(path);
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"};`);
     this.#db.exec("PRAGMA foreign_keys = OFF; PRAGMA cache_size = -2000;");
@@ -167,16 +170,25 @@ export class SqliteRelayStore implements RelayStore {
     return s;
   }
 
+  /** A transaction; nested, a savepoint, so that an inner failure undoes only the inner part. */
   transaction<T>(fn: () => T): T {
-    if (this.#depth > 0) return fn();
-    this.#db.exec("BEGIN IMMEDIATE");
+    const nested = this.#depth > 0;
+    this.#q(nested ? "SAVEPOINT nested" : "BEGIN IMMEDIATE").run();
     this.#depth++;
     try {
       const result = fn();
-      this.#db.exec("COMMIT");
+      this.#q(nested ? "RELEASE nested" : "COMMIT").run();
       return result;
     } catch (e) {
-      this.#db.exec("ROLLBACK");
+      this.#queues.clear(); // it may hold what was rolled back
+      try {
+        if (nested) {
+          this.#q("ROLLBACK TO nested").run();
+          this.#q("RELEASE nested").run();
+        } else this.#q("ROLLBACK").run();
+      } catch {
+        // a failed COMMIT may have rolled back already; the original error is the one to report
+      }
       throw e;
     } finally {
       this.#depth--;
@@ -225,11 +237,17 @@ export class SqliteRelayStore implements RelayStore {
 
   getQueue(party: QueueParty, id: Uint8Array): QueueRecord | undefined {
     if (id.length === 0) return undefined;
+    const cached = this.#queues.get(party, id);
+    if (cached) return cached;
     const row = this.#q(`SELECT * FROM queues WHERE ${PARTY_COLUMN[party]} = ?`).get(id) as Row | undefined;
-    return row ? queueFromRow(row) : undefined;
+    if (!row) return undefined;
+    const q = queueFromRow(row);
+    this.#queues.set(party, id, q);
+    return q;
   }
 
   setSenderKey(recipientId: Uint8Array, key: AuthPublicKey): void {
+    this.#queues.forget(recipientId);
     this.#q("UPDATE queues SET sender_key = ? WHERE recipient_id = ?").run(
       encodePublicKeyDer(key),
       recipientId,
@@ -237,10 +255,12 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   setRecipientKeys(recipientId: Uint8Array, keys: readonly AuthPublicKey[]): void {
+    this.#queues.forget(recipientId);
     this.#q("UPDATE queues SET recipient_keys = ? WHERE recipient_id = ?").run(encodeKeys(keys), recipientId);
   }
 
   setLink(recipientId: Uint8Array, linkId: Uint8Array, data: QueueLinkData): boolean {
+    this.#queues.forget(recipientId);
     try {
       this.#q("UPDATE queues SET link_id = ?, link_fixed = ?, link_user = ? WHERE recipient_id = ?")
         .run(linkId, data.fixedData, data.userData, recipientId);
@@ -252,6 +272,7 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   deleteLink(recipientId: Uint8Array): void {
+    this.#queues.forget(recipientId);
     this.#q("UPDATE queues SET link_id = NULL, link_fixed = NULL, link_user = NULL WHERE recipient_id = ?")
       .run(recipientId);
   }
@@ -264,6 +285,7 @@ export class SqliteRelayStore implements RelayStore {
       "UPDATE queues SET notifier_id = ?, notifier_key = ?, rcv_ntf_dh_secret = ? WHERE recipient_id = ?",
     )
       .run(n.notifierId, encodePublicKeyDer(n.notifierKey), n.rcvNtfDhSecret, recipientId);
+    this.#queues.forget(recipientId);
     return true;
   }
 
@@ -273,9 +295,11 @@ export class SqliteRelayStore implements RelayStore {
     this.#q(
       "UPDATE queues SET notifier_id = NULL, notifier_key = NULL, rcv_ntf_dh_secret = NULL WHERE recipient_id = ?",
     ).run(recipientId);
+    this.#queues.forget(recipientId);
   }
 
   setStatus(recipientId: Uint8Array, status: QueueStatus): void {
+    this.#queues.forget(recipientId);
     const info = status.type === "blocked" ? encodeBlockingInfo(status.info) : null;
     this.#q("UPDATE queues SET status = ?, blocked_info = ? WHERE recipient_id = ?").run(
       status.type,
@@ -285,6 +309,7 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   setUpdatedAt(recipientId: Uint8Array, day: number): void {
+    this.#queues.forget(recipientId);
     this.#q("UPDATE queues SET updated_at = ? WHERE recipient_id = ?").run(day, recipientId);
   }
 
@@ -294,27 +319,27 @@ export class SqliteRelayStore implements RelayStore {
     if (q.notifier) this.#q("DELETE FROM notifications WHERE notifier_id = ?").run(q.notifier.notifierId);
     this.#q("DELETE FROM messages WHERE recipient_id = ?").run(recipientId);
     this.#q("DELETE FROM queues WHERE recipient_id = ?").run(recipientId);
+    this.#queues.forget(recipientId);
   }
 
+  /**
+   * A queue's size and fullness are read from its messages, so that a message written or removed
+   * touches no queue row: the queue is full from the QUOTA marker until it is drained.
+   */
   writeMessage(recipientId: Uint8Array, m: StoredMessage & { kind: "message" }, quota: number): WriteResult {
-    const row = this.#q("SELECT msg_count, can_write FROM queues WHERE recipient_id = ?").get(recipientId) as
-      | { msg_count: number; can_write: number }
-      | undefined;
-    if (!row) throw new Error("writeMessage: no such queue");
-    const empty = row.msg_count === 0;
-    if (!row.can_write && !empty) return { type: "quota" };
-    const canWrite = row.msg_count < quota;
-    this.#q("UPDATE queues SET msg_count = msg_count + 1, can_write = ? WHERE recipient_id = ?")
-      .run(canWrite ? 1 : 0, recipientId);
+    const { size, full } = this.#q(
+      "SELECT count(*) AS size, max(quota) AS full FROM messages WHERE recipient_id = ?",
+    ).get(recipientId) as { size: number; full: number | null };
+    if (full) return { type: "quota" };
     const insert = this.#q(
       "INSERT INTO messages (recipient_id, msg_id, ts, quota, notification, body) VALUES (?, ?, ?, ?, ?, ?)",
     );
-    if (!canWrite) {
+    if (size >= quota) {
       insert.run(recipientId, m.msgId, m.ts, 1, 0, null);
       return { type: "quota" };
     }
     insert.run(recipientId, m.msgId, m.ts, 0, m.notification ? 1 : 0, m.body);
-    return { type: "written", message: m, wasEmpty: empty };
+    return { type: "written", message: m, wasEmpty: size === 0 };
   }
 
   peekMessage(recipientId: Uint8Array): StoredMessage | undefined {
@@ -331,7 +356,7 @@ export class SqliteRelayStore implements RelayStore {
       "SELECT seq, msg_id, ts, quota, notification FROM messages WHERE recipient_id = ? ORDER BY seq LIMIT 1",
     ).get(recipientId) as Row | undefined;
     if (!row || !bytesEqual(row.msg_id as Uint8Array, msgId)) return undefined;
-    this.#deleteMessages(recipientId, [row.seq as number]);
+    this.#deleteMessages([row.seq as number]);
     return {
       kind: row.quota ? "quota" : "message",
       msgId,
@@ -340,14 +365,10 @@ export class SqliteRelayStore implements RelayStore {
     };
   }
 
-  #deleteMessages(recipientId: Uint8Array, seqs: number[]): void {
+  #deleteMessages(seqs: number[]): void {
     if (seqs.length === 0) return;
     const del = this.#q("DELETE FROM messages WHERE seq = ?");
     for (const seq of seqs) del.run(seq);
-    this.#q("UPDATE queues SET msg_count = max(0, msg_count - ?) WHERE recipient_id = ?").run(
-      seqs.length,
-      recipientId,
-    );
   }
 
   expireMessages(recipientId: Uint8Array, before: number): number {
@@ -360,7 +381,7 @@ export class SqliteRelayStore implements RelayStore {
       if (r.quota || (r.ts as number) >= before) break;
       expired.push(r.seq as number);
     }
-    this.#deleteMessages(recipientId, expired);
+    this.#deleteMessages(expired);
     return expired.length;
   }
 
@@ -389,10 +410,8 @@ export class SqliteRelayStore implements RelayStore {
   }
 
   queueSize(recipientId: Uint8Array): number {
-    const row = this.#q("SELECT msg_count FROM queues WHERE recipient_id = ?").get(recipientId) as
-      | { msg_count: number }
-      | undefined;
-    return row?.msg_count ?? 0;
+    const row = this.#q("SELECT count(*) AS n FROM messages WHERE recipient_id = ?").get(recipientId);
+    return (row as { n: number }).n;
   }
 
   queueCount(): number {
@@ -427,10 +446,9 @@ export class SqliteRelayStore implements RelayStore {
 
   importMessage(recipientId: Uint8Array, m: StoredMessage): void {
     const quota = m.kind === "quota";
-    const changed = this.#q(
-      `UPDATE queues SET msg_count = msg_count + 1, can_write = can_write AND ? WHERE recipient_id = ?`,
-    ).run(quota ? 0 : 1, recipientId).changes;
-    if (Number(changed) === 0) throw new Error("importMessage: no such queue");
+    if (!this.#q("SELECT 1 FROM queues WHERE recipient_id = ?").get(recipientId)) {
+      throw new Error("importMessage: no such queue");
+    }
     this.#q(
       "INSERT INTO messages (recipient_id, msg_id, ts, quota, notification, body) VALUES (?, ?, ?, ?, ?, ?)",
     ).run(
