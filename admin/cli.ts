@@ -12,7 +12,10 @@ import {
   parseControlAddress,
 } from "./control_client.ts";
 import { type AdminResult, renderResult } from "./render.ts";
-import { DEFAULT_SERVE_PORT, parseServeArgs, runServe, type ServeInvocation } from "./serve_command.ts";
+import type { ServeInvocation } from "./serve_command.ts";
+
+/** The port `simplex admin serve` listens on unless told otherwise. */
+export const DEFAULT_SERVE_PORT = 5228;
 
 export const PASSWORD_ENV = "SIMPLEX_ADMIN_PASSWORD";
 
@@ -182,9 +185,11 @@ export async function runAdminCommand(args: string[], io: AdminIo = processIo): 
 }
 
 async function serve(args: string[], io: AdminIo): Promise<number> {
+  // the panel (Hono and its views) is loaded only for `serve`
+  const { parseServeArgs, runServe } = await import("./serve_command.ts");
   let inv: ServeInvocation;
   try {
-    inv = parseServeArgs(args);
+    inv = parseServeArgs(args, DEFAULT_SERVE_PORT);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     io.err(`simplex admin serve: ${e.message}\n`);

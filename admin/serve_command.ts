@@ -16,8 +16,6 @@ import {
 import { connectRemoteServer, type RemoteServer } from "./panel/remote_source.ts";
 import { startPanel } from "./panel/serve.ts";
 
-export const DEFAULT_SERVE_PORT = 5228;
-
 export interface ServeOptions {
   readonly relays: readonly string[];
   readonly xftp: readonly string[];
@@ -31,7 +29,7 @@ export interface ServeInvocation extends ServeOptions {
 }
 
 /** Parses the arguments after `admin serve`; throws UsageError. */
-export function parseServeArgs(args: string[]): ServeInvocation {
+export function parseServeArgs(args: string[], defaultPort: number): ServeInvocation {
   let values;
   try {
     ({ values } = parseArgs({
@@ -57,7 +55,7 @@ export function parseServeArgs(args: string[]): ServeInvocation {
   for (const a of [...relays, ...xftp]) {
     if (!parseControlAddress(a)) throw new UsageError(`'${a}' is not HOST:PORT`);
   }
-  const port = values.port === undefined ? DEFAULT_SERVE_PORT : Number(values.port);
+  const port = values.port === undefined ? defaultPort : Number(values.port);
   if (!/^\d+$/.test(values.port ?? "0") || port > 65535) {
     throw new UsageError(`--port: bad port '${values.port}'`);
   }

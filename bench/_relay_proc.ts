@@ -145,13 +145,14 @@ export interface RelayUnderTest {
   gc(): Promise<HeapUsage>;
 }
 
-/** `simplex relay init` (SQLite store, no password) in `dir`, then `start` with --expose-gc. */
+/** `simplex relay init` (SQLite store, no password) in `dir`, then `start` with --expose-gc and the servers' V8 flag. */
 export async function startRelay(dir: string, port: number): Promise<RelayUnderTest> {
   const init = await runRelayCli(dir, ["init", "-y", "--no-password", "--port", String(port)]);
   if (init.code !== 0) throw new Error(`relay init failed: ${init.stderr}`);
   const child = new Child(
     Deno.execPath(),
-    ["run", "--allow-all", "--v8-flags=--expose-gc", RELAY_PROCESS],
+    // the V8 flag of `deno task start` and `deno task compile`
+    ["run", "--allow-all", "--v8-flags=--expose-gc,--max-semi-space-size=1", RELAY_PROCESS],
     relayEnv(dir),
   );
   const address = parseServerAddress((await child.lines.next(/^Server address: (\S+)/))[1]);

@@ -7,12 +7,18 @@ import { relayCommand } from "../relay/cli.ts";
 import { xftpServerCommand } from "../xftp/cli.ts";
 import { xftpCommand } from "../xftp/client_cli.ts";
 import { adminCommand } from "../admin/cli.ts";
-import { panelStarter } from "../admin/panel/serve.ts";
+import type { PanelStarter } from "../core/server/panel_source.ts";
 
 export { VERSION } from "../core/version.ts";
 import { VERSION } from "../core/version.ts";
 
-/** The servers get the admin panel from here, so that no application imports another. */
+/**
+ * The servers get the admin panel from here, so that no application imports another. It is loaded
+ * only when a server's `[ADMIN]` asks for it: a relay without a panel never loads Hono.
+ */
+const panelStarter: PanelStarter = async (config, servers) =>
+  (await import("../admin/panel/serve.ts")).startPanel(config, servers);
+
 export const COMMANDS: readonly Command[] = [
   relayCommand(panelStarter),
   xftpServerCommand(panelStarter),
