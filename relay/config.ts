@@ -6,6 +6,8 @@ import { Ini, IniError } from "../core/config/ini.ts";
 import { type PanelConfig, panelIniSection, parsePanelConfig } from "../core/server/panel_source.ts";
 import { parseWebConfig, type WebConfig } from "../core/server/static_site.ts";
 import { parseServerInformation, type ServerInformation } from "../core/server/info_page.ts";
+import { parseSocksProxy } from "../core/transport/socks5.ts";
+import type { NetworkOptions } from "../core/smp/connect.ts";
 
 export const INI_FILE = "smp-server.ini";
 export const DEFAULT_CFG_DIR = "/etc/opt/simplex";
@@ -56,6 +58,10 @@ export interface RelayConfig extends RelayPaths {
   readonly web: WebConfig;
   /** `[INFORMATION]`: shown on the information page */
   readonly information: ServerInformation;
+  /** `[PROXY]`: how the relay reaches destination relays for private routing */
+  readonly proxyNetwork: NetworkOptions;
+  /** `[PROXY] own_server_domains` */
+  readonly ownServerDomains: readonly string[];
 }
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
@@ -104,6 +110,24 @@ export function parseRelayConfig(text: string, paths: RelayPaths, path = INI_FIL
     panel: parsePanelConfig(ini, { admin: controlAdminPassword, user: controlUserPassword }),
     web: parseWebConfig(ini),
     information: parseServerInformation(ini),
+    proxyNetwork: parseProxyNetwork(ini),
+    ownServerDomains: (ini.string("PROXY", "own_server_domains") ?? "").split(",").map((d) => d.trim())
+      .filter((d) => d !== ""),
+  };
+}
+
+/** `[PROXY]` socks_proxy, socks_mode, host_mode and required_host_mode, as the reference reads them. */
+function parseProxyNetwork(ini: Ini): NetworkOptions {
+  const socksText = ini.string("PROXY", "socks_proxy") || undefined;
+  const socksProxy = socksText === undefined ? undefined : parseSocksProxy(socksText);
+  if (socksText !== undefined && !socksProxy) {
+    throw new IniError(`${ini.path}: [PROXY] socks_proxy: expected host:port, got "${socksText}"`);
+  }
+  return {
+    socksProxy,
+    socksMode: ini.choice("PROXY", "socks_mode", ["onion", "always"] as const, "onion"),
+    hostMode: ini.choice("PROXY", "host_mode", ["public", "onion"] as const, "public"),
+    requiredHostMode: ini.bool("PROXY", "required_host_mode", false),
   };
 }
 
@@ -191,8 +215,15 @@ ${off(control)}control_port = ${s.controlPort ?? DEFAULT_CONTROL_PORT}
 # max_connections = 10000
 
 [PROXY]
-# For private message routing this server connects to other relays directly over TCP;
-# SOCKS proxies (and so .onion-only relays) are not supported yet.
+# How this server reaches other relays when it forwards messages for private routing.
+# A SOCKS5 proxy (Tor) for .onion relays (socks_mode = onion) or for every relay (always).
+# socks_proxy = localhost:9050
+# socks_mode = onion
+# Of a relay's hosts, connect to the public one, or to the onion one (needs socks_proxy).
+# host_mode = public
+# required_host_mode = off
+# Relays under these domains are also counted in the pRelaysOwn/pMsgFwdsOwn stats.
+# own_server_domains =
 
 [INACTIVE_CLIENTS]
 # Connections without subscriptions that send nothing for ttl seconds are closed.

@@ -8,7 +8,7 @@ import { cbDecryptNoPad, cbEncryptNoPad, cbNonce, reverseNonce } from "../core/c
 import { encodePublicKeyDer, randomBytes } from "../core/crypto/keys.ts";
 import { decode, encode } from "../core/encoding/binary.ts";
 import { bytesEqual, toHex } from "../core/encoding/bytes.ts";
-import { connectSmp } from "../core/smp/connect.ts";
+import { connectSmp, type NetworkOptions } from "../core/smp/connect.ts";
 import type { SmpClient } from "../core/smp/client.ts";
 import {
   type BrokerError,
@@ -21,12 +21,22 @@ import {
   type SmpServerRef,
 } from "../core/smp/mod.ts";
 import type { ProxyAgent } from "./relay.ts";
-import type { RelayStats } from "./stats.ts";
+import type { ProxyOutcome, RelayStats } from "./stats.ts";
 
 export interface ProxyOptions {
   readonly stats?: RelayStats;
   /** how long to wait for a destination relay to connect or answer */
   readonly timeoutMs?: number;
+  /** `[PROXY]` socks_proxy, socks_mode, host_mode, required_host_mode */
+  readonly network?: NetworkOptions;
+  /** `[PROXY] own_server_domains`: relays under these domains also count in the `…Own` stats */
+  readonly ownServerDomains?: readonly string[];
+}
+
+/** The reference's `isOwnServer`: the first host is one of the domains or under one. */
+export function isOwnServer(hosts: readonly string[], domains: readonly string[]): boolean {
+  const host = hosts[0];
+  return host !== undefined && domains.some((d) => host === d || host.endsWith(`.${d}`));
 }
 
 const brokerError = (error: BrokerError): BrokerMsg => ({
@@ -37,25 +47,44 @@ const brokerError = (error: BrokerError): BrokerMsg => ({
 export class RelayProxy implements ProxyAgent {
   /** destination "host:port:keyHash" → its session */
   readonly #byServer = new Map<string, Promise<SmpClient>>();
-  /** proxy↔relay session id → its session */
-  readonly #bySession = new Map<string, SmpClient>();
+  /** proxy↔relay session id → its session, and whether the relay is one of ours */
+  readonly #bySession = new Map<string, { readonly client: SmpClient; readonly own: boolean }>();
 
   constructor(readonly options: ProxyOptions = {}) {}
 
+  /** Counts a request and its outcome in a group and, for our own relays, in its `…Own` twin. */
+  #count(group: "pRelays" | "pMsgFwds", own: boolean, outcome: ProxyOutcome): void {
+    const stats = this.options.stats;
+    if (!stats) return;
+    const groups = own ? [group, `${group}Own` as const] : [group];
+    for (const g of groups) {
+      stats.inc(g);
+      stats.incProxy(g, outcome);
+    }
+  }
+
   async connect(cmd: Command & { type: "PRXY" }): Promise<BrokerMsg> {
-    this.options.stats?.inc("pRelays");
+    const own = isOwnServer(cmd.server.hosts, this.options.ownServerDomains ?? []);
     let relay: SmpClient;
     try {
       relay = await this.#session(cmd.server);
     } catch (e) {
-      return brokerError(connectionError(e));
+      const error = connectionError(e);
+      const temporary = error.type === "NETWORK" || error.type === "TIMEOUT" || error.type === "HOST";
+      this.#count("pRelays", own, temporary ? "errorsConnect" : "errorsOther");
+      return brokerError(error);
     }
     const versions = intersectVersions(relay.session.serverVersions, PROXIED_SMP_VERSIONS);
     if (!versions || relay.version < SMP_VERSION.sendingProxy) {
+      this.#count("pRelays", own, "errorsCompat");
       return brokerError({ type: "TRANSPORT", error: { type: "VERSION" } });
     }
     const certKey = relay.session.serverCertKey;
-    if (!certKey) return brokerError({ type: "TRANSPORT", error: { type: "NO_AUTH" } });
+    if (!certKey) {
+      this.#count("pRelays", own, "errorsCompat");
+      return brokerError({ type: "TRANSPORT", error: { type: "NO_AUTH" } });
+    }
+    this.#count("pRelays", own, "successes");
     return { type: "PKEY", sessionId: relay.session.sessionId, versions, certKey };
   }
 
@@ -64,11 +93,21 @@ export class RelayProxy implements ProxyAgent {
     corrId: Uint8Array,
     cmd: Command & { type: "PFWD" },
   ): Promise<BrokerMsg> {
-    this.options.stats?.inc("pMsgFwds");
-    const relay = this.#bySession.get(toHex(sessionId));
-    if (!relay) return { type: "ERR", error: { type: "PROXY", error: { type: "NO_SESSION" } } };
+    const session = this.#bySession.get(toHex(sessionId));
+    if (!session) {
+      this.#count("pMsgFwds", false, "errorsConnect");
+      return { type: "ERR", error: { type: "PROXY", error: { type: "NO_SESSION" } } };
+    }
+    const { client: relay, own } = session;
+    // the destination's answer, even an error, is a success of the forwarding
+    const answer = (outcome: ProxyOutcome, r: BrokerMsg) => {
+      this.#count("pMsgFwds", own, outcome);
+      return r;
+    };
     const secret = relay.session.dhSecret;
-    if (!secret) return brokerError({ type: "TRANSPORT", error: { type: "NO_AUTH" } });
+    if (!secret) {
+      return answer("errorsCompat", brokerError({ type: "TRANSPORT", error: { type: "NO_AUTH" } }));
+    }
     const relayCorrId = randomBytes(24);
     const forwarded = encode((w) => {
       w.shortBytes(corrId).word16(cmd.version).shortBytes(encodePublicKeyDer(cmd.key)).bytes(
@@ -87,19 +126,25 @@ export class RelayProxy implements ProxyAgent {
         this.options.timeoutMs ?? 30_000,
       );
     } catch (e) {
-      return brokerError(connectionError(e));
+      return answer("errorsOther", brokerError(connectionError(e)));
     }
+    // the destination's own error is a forwarding that worked, as the reference counts it
     if (response.type === "ERR") {
-      return { type: "ERR", error: { type: "PROXY", error: { type: "PROTOCOL", error: response.error } } };
+      const error = { type: "PROXY", error: { type: "PROTOCOL", error: response.error } } as const;
+      return answer("successes", { type: "ERR", error });
     }
-    if (response.type !== "RRES") return brokerError({ type: "UNEXPECTED", message: response.type });
+    if (response.type !== "RRES") {
+      return answer("errorsOther", brokerError({ type: "UNEXPECTED", message: response.type }));
+    }
     const opened = cbDecryptNoPad(secret, reverseNonce(cbNonce(relayCorrId)), response.encResponse);
-    if (!opened.ok) return brokerError({ type: "RESPONSE", message: "cannot decrypt" });
+    if (!opened.ok) {
+      return answer("errorsOther", brokerError({ type: "RESPONSE", message: "cannot decrypt" }));
+    }
     const fr = decode(opened.value, (r) => ({ corrId: r.shortBytes().slice(), r2: r.tail().slice() }));
     if (!fr.ok || !bytesEqual(fr.value.corrId, corrId)) {
-      return brokerError({ type: "RESPONSE", message: "bad forwarded response" });
+      return answer("errorsOther", brokerError({ type: "RESPONSE", message: "bad forwarded response" }));
     }
-    return { type: "PRES", encResponse: fr.value.r2 };
+    return answer("successes", { type: "PRES", encResponse: fr.value.r2 });
   }
 
   #session(server: SmpServerRef): Promise<SmpClient> {
@@ -113,13 +158,14 @@ export class RelayProxy implements ProxyAgent {
             port: server.port ? Number(server.port) : undefined,
             keyHash: server.keyHash,
           },
-          { proxyServer: true },
+          { proxyServer: true, network: this.options.network },
         ),
         this.options.timeoutMs ?? 30_000,
       );
       this.#byServer.set(key, session);
       session.then((client) => {
-        this.#bySession.set(toHex(client.session.sessionId), client);
+        const own = isOwnServer(server.hosts, this.options.ownServerDomains ?? []);
+        this.#bySession.set(toHex(client.session.sessionId), { client, own });
         client.done.finally(() => {
           this.#byServer.delete(key);
           this.#bySession.delete(toHex(client.session.sessionId));
@@ -147,6 +193,7 @@ function connectionError(e: unknown): BrokerError {
     }
   }
   if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.AddrNotAvailable) return { type: "HOST" };
+  if (name === "IncompatibleHostError") return { type: "HOST" };
   return { type: "NETWORK" };
 }
 

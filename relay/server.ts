@@ -59,7 +59,11 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
   if (firstStart) migrateReferenceStore(store, config.logDir, log);
   const stats = new RelayStats();
   if (config.persistence) await restoreStatsBackup(config.logDir, stats);
-  const proxy = new RelayProxy({ stats });
+  const proxy = new RelayProxy({
+    stats,
+    network: config.proxyNetwork,
+    ownServerDomains: config.ownServerDomains,
+  });
   const relay = new Relay({
     stats,
     store,

@@ -2,7 +2,8 @@
  * Opening an SMP session to a relay: TLS 1.3 with ALPN `smp/1` and the SimpleX chain rule, then
  * the SMP handshake, giving an SmpClient.
  */
-import { connect as tlsConnect, type TlsConnection } from "../tls/mod.ts";
+import { connect as tlsConnect, connectOver, type TlsConnection } from "../tls/mod.ts";
+import { socks5Connect, type SocksProxy } from "../transport/socks5.ts";
 import { validateChain } from "../x509/chain.ts";
 import { smpClientHandshake } from "../transport/smp_handshake.ts";
 import type { VersionRange } from "../encoding/binary.ts";
@@ -15,18 +16,54 @@ export interface SmpConnectOptions {
   readonly proxyServer?: boolean;
   /** ALPN to offer; `smp/1` by default */
   readonly alpn?: readonly string[];
+  readonly network?: NetworkOptions;
+}
+
+/** How to reach relays (the reference's `[PROXY]` keys and NetworkConfig). */
+export interface NetworkOptions {
+  /** `socks_proxy`: connect through this SOCKS5 proxy (Tor) */
+  readonly socksProxy?: SocksProxy;
+  /** `socks_mode`: through the proxy only for `.onion` hosts (default), or always */
+  readonly socksMode?: "onion" | "always";
+  /** `host_mode`: of a relay's hosts, prefer the public one (default) or the onion one (with a proxy) */
+  readonly hostMode?: "public" | "onion";
+  /** `required_host_mode`: fail instead of falling back to the first host */
+  readonly requiredHostMode?: boolean;
+}
+
+export class IncompatibleHostError extends Error {
+  override name = "IncompatibleHostError";
+}
+
+const isOnion = (host: string) => /\.onion$/i.test(host);
+
+/** The host to connect to, as the reference's `chooseTransportHost` picks it. */
+export function chooseHost(hosts: readonly string[], n: NetworkOptions = {}): string {
+  const onion = hosts.find(isOnion);
+  const publicHost = hosts.find((h) => !isOnion(h));
+  const preferred = n.hostMode === "onion" && n.socksProxy ? onion : publicHost;
+  if (preferred !== undefined) return preferred;
+  if (n.requiredHostMode || hosts.length === 0) {
+    throw new IncompatibleHostError(`none of the relay's hosts (${hosts.join(", ")}) fits host_mode`);
+  }
+  return hosts[0];
 }
 
 export async function connectSmp(
   server: SmpServerAddress,
   options: SmpConnectOptions = {},
 ): Promise<SmpClient> {
-  const tls: TlsConnection = await tlsConnect({
-    hostname: server.hosts[0],
-    port: server.port ?? DEFAULT_SMP_PORT,
+  const n = options.network ?? {};
+  const host = chooseHost(server.hosts, n);
+  const port = server.port ?? DEFAULT_SMP_PORT;
+  const tlsOptions = {
     alpnProtocols: options.alpn ?? ["smp/1"],
-    verifyServerChain: (chain) => void validateChain(chain, server.keyHash),
-  });
+    verifyServerChain: (chain: Uint8Array[]) => void validateChain(chain, server.keyHash),
+  };
+  const viaSocks = n.socksProxy !== undefined && (n.socksMode === "always" || isOnion(host));
+  const tls: TlsConnection = viaSocks
+    ? await connectOver(await socks5Connect(n.socksProxy!, host, port), tlsOptions)
+    : await tlsConnect({ hostname: host, port, ...tlsOptions });
   try {
     const stream = {
       readExactly: (n: number) => tls.readExactly(n),

@@ -10,6 +10,7 @@ import { fingerprint } from "../../core/x509/fingerprint.ts";
 import { createQueue, errType, relayIdentity, text } from "./_harness.ts";
 import { nextMsg } from "./_msg.ts";
 import { freePort, runRelayCli, spawnRelay } from "./_process.ts";
+import { startSocksServer } from "../_util/socks_server.ts";
 
 async function relayServer(identity = relayIdentity) {
   const dir = await Deno.makeTempDir({ prefix: "relay-proxy-" });
@@ -123,6 +124,63 @@ Deno.test("delivery through a proxy to a destination relay running as its own pr
     await snd.close();
     await proxy.close();
     await destination.kill();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a proxy relay reaches an onion-only destination through its SOCKS proxy and counts the outcomes", async () => {
+  const destination = await relayServer(otherIdentity);
+  const socks = startSocksServer((host) =>
+    host === "destinationrelayxyz.onion"
+      ? { hostname: "127.0.0.1", port: destination.address.port }
+      : undefined
+  );
+  const dir = await Deno.makeTempDir({ prefix: "relay-socks-" });
+  const config = parseRelayConfig(
+    `[TRANSPORT]\nport = 1\n[PROXY]\nsocks_proxy = 127.0.0.1:${socks.port}\nhost_mode = onion\n` +
+      `own_server_domains = destinationrelayxyz.onion\n`,
+    { cfgDir: dir, logDir: dir },
+  );
+  const proxy = await startRelayServer({
+    config: { ...config, ports: [0] },
+    identity: relayIdentity,
+    hostname: "127.0.0.1",
+    log: () => {},
+  });
+  const rcv = await connectSmp(destination.address);
+  const snd = await connectSmp({
+    keyHash: relayIdentity.keyHash,
+    hosts: ["127.0.0.1"],
+    port: proxy.ports[0],
+  });
+  try {
+    const q = await createQueue(rcv, { mode: "M" });
+    // the public host is there too, but host_mode = onion with a proxy picks the onion one
+    const onion = { ...destination.address, hosts: ["destinationrelayxyz.onion", "127.0.0.1"] };
+    const relay = await ProxiedRelay.open(snd, onion);
+    assert.deepEqual(socks.requests, [`destinationrelayxyz.onion:${destination.address.port}`]);
+    const sent = await relay.request(q.ids.sndId, {
+      type: "SEND",
+      notification: false,
+      body: text("via tor"),
+    });
+    assert.equal(errType(sent), "OK");
+    assert.equal((await nextMsg(rcv, q)).text, "via tor");
+    const stats = proxy.relay.stats.data().proxy;
+    assert.deepEqual([stats.pRelays.requests, stats.pRelays.successes], [1, 1]);
+    assert.deepEqual([stats.pRelaysOwn.requests, stats.pRelaysOwn.successes], [1, 1], "own_server_domains");
+    assert.deepEqual([stats.pMsgFwds.requests, stats.pMsgFwds.successes], [1, 1]);
+
+    const unknown = { ...destination.address, hosts: ["unknownrelay.onion"] };
+    await assert.rejects(ProxiedRelay.open(snd, unknown), /PROXY.*BROKER/);
+    const after = proxy.relay.stats.data().proxy;
+    assert.deepEqual([after.pRelays.requests, after.pRelays.errorsConnect], [2, 1]);
+  } finally {
+    await rcv.close();
+    await snd.close();
+    await proxy.close();
+    await socks.close();
+    await destination.close();
     await Deno.remove(dir, { recursive: true });
   }
 });
