@@ -49,7 +49,8 @@ Send and receive files through XFTP servers; compatible with the reference xftp 
   simplex xftp del DESCRIPTION [-r RETRY] [-y]   delete the file from the servers (sender description)
   simplex xftp info DESCRIPTION                  show a description's size and servers
       -r RETRY     network retries (default 3)
-      --tmp TMP    directory for the temporary encrypted file (default: the system's)`;
+      --tmp TMP    accepted for compatibility with the reference CLI; no temporary file is
+                   written (chunks are encrypted and decrypted in memory, a few at a time)`;
 
 type Out = (text: string) => void;
 

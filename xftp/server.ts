@@ -91,6 +91,8 @@ export async function startXftpServer(o: XftpServerOptions): Promise<RunningXftp
     // the server's preference wins: the first of its protocols the client offered
     selectAlpn: (offered) => alpn.find((p) => offered.includes(p)),
     onHandshakeError: (e) => o.onTlsError?.(e.message),
+    // a connection that streams a chunk reads up to 256 KiB at a time (the TLS default is 64 KiB)
+    maxReadSize: 256 * 1024,
   });
   const connections = new Set<ConnectionInfo>();
   const serving = new Set<Promise<void>>();
@@ -166,6 +168,9 @@ function serveConnection(info: ConnectionInfo, services: Services): Promise<void
   let open = 0;
   let peerGoaway = false;
   h2.on("session", (session) => {
+    // the connection window too, or uploads crawl at 64 KiB per window update; one window's
+    // worth (two chunks) bounds what a client has in flight
+    session.setLocalWindowSize(H2_WINDOW);
     // Deno 2.9's node:http2 answers a client's GOAWAY with its own (session.close), which can
     // abort the whole process in nghttp2 (assertion in find_stream_on_goaway_func; `xftp recv`
     // against a server process hit it 4 runs in 5). Close the connection ourselves instead,

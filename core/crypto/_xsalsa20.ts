@@ -59,11 +59,6 @@ export class XSalsa20Keystream {
     }
   }
 
-  /** Bytes that `xorInPlace` will take from the carried-over block before reaching a block boundary. */
-  get carried(): number {
-    return BLOCK - this.#used;
-  }
-
   /** Takes the next `n` keystream bytes (the Poly1305 key is the first 32). */
   take(n: number): Uint8Array {
     const out = new Uint8Array(n);
@@ -75,15 +70,4 @@ export class XSalsa20Keystream {
     this.#key.fill(0);
     this.#block.fill(0);
   }
-}
-
-/**
- * A copy of `data`. Kept from the pure-JS keystream, whose fast path needed the byte at `offset`
- * 4-byte aligned; the WebAssembly path copies through its own buffer and takes any alignment.
- */
-export function alignedCopy(data: Uint8Array, offset: number): Uint8Array {
-  const shift = (4 - (offset % 4)) % 4;
-  const buf = new Uint8Array(data.length + shift).subarray(shift);
-  buf.set(data);
-  return buf;
 }

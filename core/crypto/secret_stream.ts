@@ -4,11 +4,13 @@
  * Poly1305 key, and the tag covers the ciphertext. Whole-file encryption and FGET transit use it
  * with the tag at the end ("tail tag", xftp.md §2.4, §4.1).
  *
- * Chunks may be any size: `update` returns exactly as many bytes as it was given.
+ * Chunks may be any size: `update` returns exactly as many bytes as it was given, in a fresh array
+ * or in the caller's `output` (which may be the input itself), so that streams of many megabytes
+ * need not allocate per piece.
  */
 import type { Poly1305 } from "./_poly1305.ts";
 import { openInPlace, sealInPlace, secretBoxInit, TAG_LENGTH } from "./_secretbox.ts";
-import { alignedCopy, type XSalsa20Keystream } from "./_xsalsa20.ts";
+import type { XSalsa20Keystream } from "./_xsalsa20.ts";
 import { constantTimeEqual } from "../encoding/bytes.ts";
 import { type CryptoResult, fail, ok } from "./errors.ts";
 
@@ -25,12 +27,21 @@ abstract class SecretStream {
     [this.#keystream, this.#mac] = secretBoxInit(key, nonce);
   }
 
-  /** Encrypts or decrypts the next chunk. */
-  abstract update(chunk: Uint8Array): Uint8Array;
+  /**
+   * Encrypts or decrypts the next chunk into `output` (at least as long; it may be `chunk` itself)
+   * and returns the written part of it.
+   */
+  abstract update(chunk: Uint8Array, output?: Uint8Array): Uint8Array;
 
-  protected xor(chunk: Uint8Array): Uint8Array {
+  protected xor(chunk: Uint8Array, output: Uint8Array | undefined): Uint8Array {
     this.assertOpen();
-    const out = alignedCopy(chunk, this.#keystream.carried);
+    let out: Uint8Array;
+    if (output === undefined) out = chunk.slice();
+    else {
+      if (output.length < chunk.length) throw new RangeError("secret stream output is too short");
+      out = output.subarray(0, chunk.length);
+      if (out.buffer !== chunk.buffer || out.byteOffset !== chunk.byteOffset) out.set(chunk);
+    }
     this.#keystream.xorInPlace(out);
     return out;
   }
@@ -53,8 +64,8 @@ abstract class SecretStream {
 }
 
 export class SecretStreamEncryptor extends SecretStream {
-  update(plaintext: Uint8Array): Uint8Array {
-    const ciphertext = this.xor(plaintext);
+  update(plaintext: Uint8Array, output?: Uint8Array): Uint8Array {
+    const ciphertext = this.xor(plaintext, output);
     this.authenticate(ciphertext);
     return ciphertext;
   }
@@ -67,10 +78,10 @@ export class SecretStreamEncryptor extends SecretStream {
 
 export class SecretStreamDecryptor extends SecretStream {
   /** Returns plaintext that must not be trusted until `verify` succeeds. */
-  update(ciphertext: Uint8Array): Uint8Array {
+  update(ciphertext: Uint8Array, output?: Uint8Array): Uint8Array {
     this.assertOpen();
     this.authenticate(ciphertext);
-    return this.xor(ciphertext);
+    return this.xor(ciphertext, output);
   }
 
   /** Compares the received tag in constant time; a tag of the wrong length is simply wrong. */

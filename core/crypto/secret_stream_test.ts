@@ -129,3 +129,24 @@ Deno.test("a finished stream refuses further use", () => {
   dec.verify(new Uint8Array(16));
   assert.throws(() => dec.update(new Uint8Array(1)), /finished/);
 });
+
+Deno.test("update into the caller's buffer, or in place, gives the same stream as fresh arrays", () => {
+  const rnd = new SeededRandom(7);
+  const key = randomBytes(32), nonce = randomBytes(24), msg = randomBytes(200_000);
+  const pieces = randomSplit(rnd, msg, 70_000);
+  const fresh = new SecretStreamEncryptor(key, nonce);
+  const expected = concatBytes(...pieces.map((p) => fresh.update(p)), fresh.final());
+  const into = new SecretStreamEncryptor(key, nonce);
+  const scratch = new Uint8Array(70_000);
+  const parts = pieces.map((p) => into.update(p, scratch).slice());
+  assert.deepEqual(concatBytes(...parts, into.final()), expected);
+  const copy = msg.slice();
+  const inPlace = new SecretStreamDecryptor(key, nonce);
+  for (let i = 0, j = 0; i < pieces.length; j += pieces[i++].length) {
+    const view = copy.subarray(j, j + pieces[i].length);
+    inPlace.update(concatBytes(...parts).subarray(j, j + pieces[i].length), view);
+  }
+  assert.ok(inPlace.verify(expected.subarray(msg.length)));
+  assert.deepEqual(copy, msg);
+  assert.throws(() => new SecretStreamEncryptor(key, nonce).update(msg, scratch), RangeError);
+});

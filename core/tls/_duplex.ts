@@ -5,6 +5,9 @@
 import { Duplex } from "node:stream";
 import type { TlsConnection } from "./connection.ts";
 
+/** What one push hands the reader: all records that arrived together, not one 16 KiB record each. */
+const MAX_PUSH = 256 * 1024;
+
 export function toDuplex(connection: TlsConnection): Duplex {
   let reading = false;
   const duplex: Duplex = new Duplex({
@@ -15,7 +18,7 @@ export function toDuplex(connection: TlsConnection): Duplex {
       if (reading) return;
       reading = true;
       const next = (): void => {
-        connection.read().then((chunk) => {
+        connection.read(MAX_PUSH).then((chunk) => {
           if (chunk === null) {
             reading = false;
             duplex.push(null);
@@ -30,6 +33,19 @@ export function toDuplex(connection: TlsConnection): Duplex {
     },
     write(chunk: Uint8Array, _encoding, callback) {
       connection.write(chunk).then(() => callback(), callback);
+    },
+    // writes queued while one is in flight go out together: node:http2 writes each 16 KiB DATA
+    // frame with its 9-byte header, which alone would take a full record and a short one
+    writev(chunks: { chunk: Uint8Array }[], callback) {
+      let length = 0;
+      for (const c of chunks) length += c.chunk.length;
+      const data = new Uint8Array(length);
+      let offset = 0;
+      for (const c of chunks) {
+        data.set(c.chunk, offset);
+        offset += c.chunk.length;
+      }
+      connection.write(data).then(() => callback(), callback);
     },
     final(callback) {
       connection.close().then(() => callback(), callback);

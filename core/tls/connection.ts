@@ -21,6 +21,11 @@ export interface ByteTransport {
 export interface ConnectionOptions {
   /** Milliseconds for the whole handshake; default 15000. A stalled handshake fails with handshake_timeout. */
   readonly handshakeTimeout?: number;
+  /**
+   * The largest transport read, which a busy connection grows to (default 64 KiB); bulk transfers
+   * (XFTP chunks) take fewer reads with more.
+   */
+  readonly maxReadSize?: number;
 }
 
 const DEFAULT_HANDSHAKE_TIMEOUT = 15_000;
@@ -28,7 +33,7 @@ const DEFAULT_HANDSHAKE_TIMEOUT = 15_000;
 const READ_HIGH_WATER = 1 << 20;
 /** Reads start small and grow while the peer keeps the socket busy, so an idle connection holds little. */
 const READ_BUFFER_MIN = 1 << 12;
-const READ_BUFFER_MAX = 1 << 16;
+const DEFAULT_MAX_READ_SIZE = 1 << 16;
 
 export class TlsConnection {
   private readonly queue: Uint8Array[] = [];
@@ -46,12 +51,14 @@ export class TlsConnection {
   private streams: { readable: ReadableStream<Uint8Array>; writable: WritableStream<Uint8Array> } | undefined;
   private duplexView: Duplex | undefined;
   private readonly handshakeDone: Promise<void>;
+  private readonly maxReadSize: number;
 
   constructor(
     private readonly engine: TlsEngine,
     private readonly transport: ByteTransport,
     options: ConnectionOptions = {},
   ) {
+    this.maxReadSize = Math.max(READ_BUFFER_MIN, options.maxReadSize ?? DEFAULT_MAX_READ_SIZE);
     this.handshakeDone = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
         () => this.fail(new TlsError("handshake_timeout", "the handshake did not complete in time")),
@@ -101,11 +108,15 @@ export class TlsConnection {
     return this.engine.cipherSuite?.name;
   }
 
-  /** The next chunk of application data, or null at the end of the stream (close_notify or EOF). */
-  async read(): Promise<Uint8Array | null> {
+  /**
+   * The next chunk of application data, or null at the end of the stream (close_notify or EOF).
+   * With `max`, as much of what has arrived as fits in `max` bytes (joined into one array).
+   */
+  async read(max?: number): Promise<Uint8Array | null> {
     await this.waitFor(1);
     if (this.queued === 0) return null;
-    return this.take(this.queue[0].length - this.queueOffset);
+    const head = this.queue[0].length - this.queueOffset;
+    return this.take(max === undefined ? head : Math.max(head, Math.min(this.queued, max)));
   }
 
   /** Exactly n bytes; throws TlsError("connection_closed") if the stream ends first. */
@@ -289,8 +300,9 @@ export class TlsConnection {
       }
       if (wasHandshaking && engine.state === "connected") this.onHandshakeSettled();
       // the engine has copied what it keeps, so the buffer can be resized for the next read
-      if (n === buffer.length && buffer.length < READ_BUFFER_MAX) buffer = new Uint8Array(buffer.length * 4);
-      else if (n < READ_BUFFER_MIN && buffer.length > READ_BUFFER_MIN) {
+      if (n === buffer.length && buffer.length < this.maxReadSize) {
+        buffer = new Uint8Array(Math.min(buffer.length * 4, this.maxReadSize));
+      } else if (n < READ_BUFFER_MIN && buffer.length > READ_BUFFER_MIN) {
         buffer = new Uint8Array(READ_BUFFER_MIN);
       }
       if (engine.peerClosed && engine.state === "handshaking") {

@@ -8,7 +8,7 @@
 import { basename, join } from "node:path";
 import { generateKeyPair, type PrivateKey, randomBytes, type SignatureAlgorithm } from "../crypto/keys.ts";
 import { bytesEqual } from "../encoding/bytes.ts";
-import { decryptFile, encryptFile, MAX_FILE_SIZE } from "./file.ts";
+import { decryptFile, encryptFile, MAX_FILE_SIZE, planFile } from "./file.ts";
 import {
   createFileDescriptions,
   type FileDescription,
@@ -25,8 +25,14 @@ export interface XftpServerWithAuth {
 
 export type Progress = (done: number, total: number) => void;
 
-/** Chunks requested ahead of the one being written (each holds up to 4 MiB). */
+/** Chunks requested ahead of the one being decrypted (each holds up to 4 MiB). */
 const DOWNLOAD_AHEAD = 2;
+/** Chunk uploads in flight while the next chunk is encrypted (each holds up to 4 MiB). */
+const UPLOADS_AHEAD = 2;
+/** FPUT bodies go to HTTP/2 in pieces of this size, each written once the previous one was taken. */
+const UPLOAD_PIECE = 256 * 1024;
+/** Reads and writes of the plaintext file: large, for few system calls. */
+const FILE_IO_SIZE = 1 << 20;
 
 export class XftpAgentError extends Error {
   override name = "XftpAgentError";
@@ -88,6 +94,7 @@ export interface SendOptions {
   readonly servers: readonly XftpServerWithAuth[];
   readonly recipients: number;
   readonly retries: number;
+  /** unused: the encrypted file passes through memory, a few chunks at a time (kept for callers) */
   readonly tmpDir: string;
   readonly onEncrypted?: () => void;
   readonly onProgress?: Progress;
@@ -98,7 +105,11 @@ export interface SentFile {
   readonly recipients: FileDescription[];
 }
 
-/** Encrypts and uploads `path`; returns the sender description and one per recipient. */
+/**
+ * Encrypts and uploads `path`; returns the sender description and one per recipient. Each chunk
+ * is sent (FNEW, then FPUT) as soon as it is encrypted, while the next ones are encrypted, with
+ * at most UPLOADS_AHEAD chunks in flight: memory holds a few chunks whatever the file size.
+ */
 export async function sendFile(path: string, o: SendOptions): Promise<SentFile> {
   if (o.servers.length === 0) throw new XftpAgentError("no XFTP servers to send to");
   if (o.recipients < 1 || o.recipients > 200) {
@@ -108,175 +119,173 @@ export async function sendFile(path: string, o: SendOptions): Promise<SentFile> 
   if (fileSize > MAX_FILE_SIZE) throw new XftpAgentError("Files bigger than 1gb are not supported");
   const key = randomBytes(32);
   const nonce = randomBytes(24);
-  const encPath = await Deno.makeTempFile({ dir: o.tmpDir, prefix: "xftp.", suffix: ".encrypted" });
+  const header = { fileName: basename(path) };
+  const { chunkSizes, encSize } = planFile(header, fileSize);
   const connections = new Connections();
+  const uploads = new ChunkUploads();
+  const sent: SentChunk[] = [];
+  let uploaded = 0;
   try {
-    const encrypted = await encryptToFile(path, encPath, { key, nonce, fileSize, name: basename(path) });
-    o.onEncrypted?.();
-    let offset = 0;
-    const plan = encrypted.chunkSizes.map((size, i) => {
-      const chunk = {
-        chunkNo: i + 1,
-        size,
-        offset,
-        digest: encrypted.chunkDigests[i],
-        target: o.servers[Math.floor(Math.random() * o.servers.length)],
-      };
-      offset += size;
-      return chunk;
+    const buffers = new BufferPool(UPLOADS_AHEAD + 1, chunkSizes[0]);
+    let chunk = buffers.take(chunkSizes[0]);
+    let filled = 0;
+    const encrypted = await encryptFile(readFile(path), { key, nonce, fileSize, header }, (piece) => {
+      chunk.set(piece, filled);
+      filled += piece.length;
+    }, async (index, digest) => {
+      const bytes = chunk;
+      const target = o.servers[Math.floor(Math.random() * o.servers.length)];
+      await uploads.add(async () => {
+        try {
+          sent.push({ chunkNo: index + 1, ...await uploadChunk(connections, o, target, bytes, digest) });
+        } finally {
+          buffers.give(bytes);
+        }
+        uploaded += bytes.length;
+        o.onProgress?.(uploaded, encSize);
+      });
+      if (index + 1 < chunkSizes.length) chunk = await buffers.takeWhenFree(chunkSizes[index + 1]);
+      filled = 0;
     });
-    let uploaded = 0;
-    const byServer = new Map<string, typeof plan>();
-    for (const c of plan) {
-      byServer.set(connections.key(c.target.server), [
-        ...(byServer.get(connections.key(c.target.server)) ?? []),
-        c,
-      ]);
-    }
-    const sent: SentChunk[] = [];
-    // sequential within a server, concurrent across servers
-    await Promise.all([...byServer.values()].map(async (chunks) => {
-      for (const c of chunks) {
-        const sender = generateKeyPair("Ed25519");
-        const recipients = Array.from({ length: o.recipients }, () => generateKeyPair("Ed25519"));
-        const server = c.target.server;
-        const ids = await connections.withRetry(
-          server,
-          o.retries,
-          (x) =>
-            x.createChunk(
-              sender.privateKey,
-              sender.publicKey,
-              recipients.map((r) => r.publicKey),
-              c.size,
-              c.digest,
-              c.target.basicAuth,
-            ),
-        );
-        await connections.withRetry(
-          server,
-          o.retries,
-          (x) => x.uploadChunk(sender.privateKey, ids.senderId, () => readSlice(encPath, c.offset, c.size)),
-        );
-        uploaded += c.size;
-        o.onProgress?.(uploaded, encrypted.size);
-        sent.push({
-          chunkNo: c.chunkNo,
-          chunkSize: c.size,
-          digest: c.digest,
-          server,
-          senderId: ids.senderId,
-          senderKey: sender.privateKey,
-          recipients: ids.recipientIds.map((id, i) => ({ id, key: recipients[i].privateKey })),
-        });
-      }
-    }));
+    o.onEncrypted?.();
+    await uploads.done();
     sent.sort((a, b) => a.chunkNo - b.chunkNo);
     return createFileDescriptions(
       { size: encrypted.size, digest: encrypted.digest, key, nonce, chunkSize: encrypted.chunkSizes[0] },
       sent,
     );
   } finally {
+    await uploads.settled();
     await connections.closeAll();
-    await Deno.remove(encPath).catch(() => {});
   }
 }
 
-async function encryptToFile(
-  path: string,
-  encPath: string,
-  p: { key: Uint8Array; nonce: Uint8Array; fileSize: number; name: string },
-) {
-  const input = await Deno.open(path, { read: true });
-  const output = await Deno.open(encPath, { write: true, truncate: true });
-  try {
-    return await encryptFile(input.readable, {
-      key: p.key,
-      nonce: p.nonce,
-      fileSize: p.fileSize,
-      header: { fileName: p.name },
-    }, async (piece) => {
-      for (let off = 0; off < piece.length;) off += await output.write(piece.subarray(off));
-    });
-  } finally {
-    output.close();
+/** FNEW with fresh keys, then FPUT of the chunk, on the target server. */
+async function uploadChunk(
+  connections: Connections,
+  o: SendOptions,
+  target: XftpServerWithAuth,
+  bytes: Uint8Array,
+  digest: Uint8Array,
+): Promise<Omit<SentChunk, "chunkNo">> {
+  const sender = generateKeyPair("Ed25519");
+  const recipients = Array.from({ length: o.recipients }, () => generateKeyPair("Ed25519"));
+  const server = target.server;
+  const ids = await connections.withRetry(
+    server,
+    o.retries,
+    (x) =>
+      x.createChunk(
+        sender.privateKey,
+        sender.publicKey,
+        recipients.map((r) => r.publicKey),
+        bytes.length,
+        digest,
+        target.basicAuth,
+      ),
+  );
+  await connections.withRetry(
+    server,
+    o.retries,
+    (x) => x.uploadChunk(sender.privateKey, ids.senderId, () => slices(bytes, UPLOAD_PIECE)),
+  );
+  return {
+    chunkSize: bytes.length,
+    digest,
+    server,
+    senderId: ids.senderId,
+    senderKey: sender.privateKey,
+    recipients: ids.recipientIds.map((id, i) => ({ id, key: recipients[i].privateKey })),
+  };
+}
+
+/** Chunk uploads running concurrently, at most UPLOADS_AHEAD; the first failure fails the rest. */
+class ChunkUploads {
+  readonly #running = new Set<Promise<void>>();
+  #failure: { error: unknown } | undefined;
+
+  /** Starts `upload` once fewer than UPLOADS_AHEAD run; throws the failure of an earlier one. */
+  async add(upload: () => Promise<void>): Promise<void> {
+    while (this.#running.size >= UPLOADS_AHEAD && !this.#failure) await Promise.race(this.#running);
+    this.#throwFailure();
+    const p: Promise<void> = upload().catch((error) => void (this.#failure ??= { error })).finally(() =>
+      this.#running.delete(p)
+    );
+    this.#running.add(p);
+  }
+
+  async done(): Promise<void> {
+    await this.settled();
+    this.#throwFailure();
+  }
+
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all(this.#running);
+  }
+
+  #throwFailure(): void {
+    if (this.#failure) throw this.#failure.error;
   }
 }
 
-async function* readSlice(path: string, offset: number, size: number): AsyncGenerator<Uint8Array> {
-  const f = await Deno.open(path, { read: true });
-  try {
-    await f.seek(offset, Deno.SeekMode.Start);
-    let left = size;
-    const buf = new Uint8Array(65536);
-    while (left > 0) {
-      const n = await f.read(buf.subarray(0, Math.min(buf.length, left)));
-      if (n === null) throw new XftpAgentError("the encrypted file is shorter than planned");
-      left -= n;
-      yield buf.slice(0, n);
-    }
-  } finally {
-    f.close();
+/** Views of `bytes`, written one after another: HTTP/2 frames a piece at a time, not a whole chunk. */
+function* slices(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let off = 0; off < bytes.length; off += size) yield bytes.subarray(off, off + size);
+}
+
+/** A few chunk-sized buffers, reused so that a large file does not churn 4 MiB allocations. */
+class BufferPool {
+  readonly #free: Uint8Array[] = [];
+  readonly #waiters: (() => void)[] = [];
+
+  constructor(count: number, readonly size: number) {
+    for (let i = 0; i < count; i++) this.#free.push(new Uint8Array(size));
   }
+
+  take(length: number): Uint8Array {
+    return this.#free.pop()!.subarray(0, length);
+  }
+
+  async takeWhenFree(length: number): Promise<Uint8Array> {
+    while (this.#free.length === 0) await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    return this.take(length);
+  }
+
+  give(bytes: Uint8Array): void {
+    this.#free.push(new Uint8Array(bytes.buffer, 0, this.size));
+    this.#waiters.shift()?.();
+  }
+}
+
+/** The file in large reads into one buffer: each piece is consumed before the next read. */
+async function* readFile(path: string): AsyncGenerator<Uint8Array> {
+  using file = await Deno.open(path, { read: true });
+  const buffer = new Uint8Array(FILE_IO_SIZE);
+  for (let n = await file.read(buffer); n !== null; n = await file.read(buffer)) yield buffer.subarray(0, n);
 }
 
 export interface ReceiveOptions {
   readonly retries: number;
+  /** unused: the encrypted file passes through memory, a few chunks at a time (kept for callers) */
   readonly tmpDir: string;
   /** where to save: the file is named by the sender's file name, made unique */
   readonly outputDir: string;
   readonly onProgress?: Progress;
 }
 
-/** Downloads, verifies and decrypts; returns the path of the saved file. */
+/**
+ * Downloads, verifies and decrypts; returns the path of the saved file. Chunks are fetched a few
+ * ahead and decrypted in order as they arrive, into a hidden file that takes its final name only
+ * once the whole-file SHA-512 and the tag have verified.
+ */
 export async function receiveFile(fd: FileDescription, o: ReceiveOptions, depth = 0): Promise<string> {
   if (fd.party !== "recipient") throw new XftpAgentError("a recipient file description is needed to receive");
   const connections = new Connections();
-  const encPath = await Deno.makeTempFile({ dir: o.tmpDir, prefix: "xftp.", suffix: ".encrypted" });
   try {
-    const out = await Deno.open(encPath, { write: true, truncate: true });
-    let done = 0;
-    try {
-      // the next chunk is requested while this one is written: the connection never idles,
-      // and at most DOWNLOAD_AHEAD chunks are held in memory
-      const fetch = (chunk: (typeof fd.chunks)[number]) => {
-        const replica = chunk.replicas[0];
-        if (!replica) return Promise.reject(new XftpAgentError(`chunk ${chunk.chunkNo} has no replicas`));
-        return connections.withRetry(
-          replica.server,
-          o.retries,
-          (c) =>
-            c.downloadChunk(
-              replica.replicaKey as PrivateKey<SignatureAlgorithm>,
-              replica.replicaId,
-              chunk.chunkSize,
-              chunk.digest,
-            ),
-        );
-      };
-      // a queue, so a written chunk is no longer referenced
-      const inFlight = fd.chunks.slice(0, DOWNLOAD_AHEAD).map(fetch);
-      inFlight.forEach((p) => p.catch(() => {}));
-      for (let i = 0; i < fd.chunks.length; i++) {
-        const data = await inFlight.shift()!;
-        const next = fd.chunks[i + DOWNLOAD_AHEAD];
-        if (next) {
-          const p = fetch(next);
-          p.catch(() => {});
-          inFlight.push(p);
-        }
-        for (let off = 0; off < data.length;) off += await out.write(data.subarray(off));
-        done += data.length;
-        o.onProgress?.(done, fd.size);
-      }
-    } finally {
-      out.close();
-    }
-    // decryption checks the whole-file SHA-512 before it reports success
-    if (done !== fd.size) throw new XftpAgentError("File size mismatch");
+    const chunks = downloadChunks(connections, fd, o);
     if (fd.redirect) {
       if (depth > 0) throw new XftpAgentError("Redirect chain too long");
-      const yaml = await decryptToMemory(encPath, fd);
+      const yaml = await decryptToMemory(chunks, fd);
       const inner = parseValidFileDescription(new TextDecoder().decode(yaml), "recipient");
       if (!inner.ok) throw new XftpAgentError(`Redirect: invalid file description: ${inner.error}`);
       if (inner.value.size !== fd.redirect.size || !bytesEqual(inner.value.digest, fd.redirect.digest)) {
@@ -286,12 +295,53 @@ export async function receiveFile(fd: FileDescription, o: ReceiveOptions, depth 
       await ackChunks(connections, fd, o.retries);
       return path;
     }
-    const path = await decryptToOutput(encPath, fd, o.outputDir);
+    const path = await decryptToOutput(chunks, fd, o.outputDir);
     await ackChunks(connections, fd, o.retries);
     return path;
   } finally {
     await connections.closeAll();
-    await Deno.remove(encPath).catch(() => {});
+  }
+}
+
+/**
+ * The described chunks in order, each verified (transit tag and SHA-256) by the client; the next
+ * DOWNLOAD_AHEAD are requested while one is consumed, so the connection never idles.
+ */
+async function* downloadChunks(
+  connections: Connections,
+  fd: FileDescription,
+  o: ReceiveOptions,
+): AsyncGenerator<Uint8Array> {
+  const fetch = (chunk: (typeof fd.chunks)[number]) => {
+    const replica = chunk.replicas[0];
+    if (!replica) return Promise.reject(new XftpAgentError(`chunk ${chunk.chunkNo} has no replicas`));
+    return connections.withRetry(
+      replica.server,
+      o.retries,
+      (c) =>
+        c.downloadChunk(
+          replica.replicaKey as PrivateKey<SignatureAlgorithm>,
+          replica.replicaId,
+          chunk.chunkSize,
+          chunk.digest,
+        ),
+    );
+  };
+  // a queue, so a consumed chunk is no longer referenced
+  const inFlight = fd.chunks.slice(0, DOWNLOAD_AHEAD).map(fetch);
+  inFlight.forEach((p) => p.catch(() => {}));
+  let done = 0;
+  for (let i = 0; i < fd.chunks.length; i++) {
+    const data = await inFlight.shift()!;
+    const next = fd.chunks[i + DOWNLOAD_AHEAD];
+    if (next) {
+      const p = fetch(next);
+      p.catch(() => {});
+      inFlight.push(p);
+    }
+    yield data;
+    done += data.length;
+    o.onProgress?.(done, fd.size);
   }
 }
 
@@ -306,10 +356,9 @@ async function ackChunks(connections: Connections, fd: FileDescription, retries:
   }
 }
 
-async function decryptToMemory(encPath: string, fd: FileDescription): Promise<Uint8Array> {
-  const input = await Deno.open(encPath, { read: true });
+async function decryptToMemory(chunks: AsyncIterable<Uint8Array>, fd: FileDescription): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
-  const r = await decryptFile(input.readable, {
+  const r = await decryptFile(chunks, {
     key: fd.key,
     nonce: fd.nonce,
     size: fd.size,
@@ -328,23 +377,31 @@ async function decryptToMemory(encPath: string, fd: FileDescription): Promise<Ui
 }
 
 /** Decrypts into a temporary file beside the destination and renames it only once verified. */
-async function decryptToOutput(encPath: string, fd: FileDescription, outputDir: string): Promise<string> {
+async function decryptToOutput(
+  chunks: AsyncIterable<Uint8Array>,
+  fd: FileDescription,
+  outputDir: string,
+): Promise<string> {
   await Deno.mkdir(outputDir, { recursive: true });
   const partial = await Deno.makeTempFile({ dir: outputDir, prefix: ".xftp-", suffix: ".partial" });
-  const output = await Deno.open(partial, { write: true, truncate: true });
   let result;
   try {
-    const input = await Deno.open(encPath, { read: true });
-    result = await decryptFile(input.readable, {
-      key: fd.key,
-      nonce: fd.nonce,
-      size: fd.size,
-      digest: fd.digest,
-    }, async (p) => {
-      for (let off = 0; off < p.length;) off += await output.write(p.subarray(off));
-    });
-  } finally {
-    output.close();
+    const output = await Deno.open(partial, { write: true, truncate: true });
+    try {
+      const writer = new BufferedWriter(output, FILE_IO_SIZE);
+      result = await decryptFile(chunks, {
+        key: fd.key,
+        nonce: fd.nonce,
+        size: fd.size,
+        digest: fd.digest,
+      }, (p) => writer.write(p));
+      await writer.flush();
+    } finally {
+      output.close();
+    }
+  } catch (e) {
+    await Deno.remove(partial).catch(() => {});
+    throw e;
   }
   if (!result.ok) {
     await Deno.remove(partial).catch(() => {});
@@ -353,6 +410,32 @@ async function decryptToOutput(encPath: string, fd: FileDescription, outputDir: 
   const path = await uniquePath(outputDir, safeFileName(result.header.fileName));
   await Deno.rename(partial, path);
   return path;
+}
+
+/** Collects small pieces into large writes. */
+class BufferedWriter {
+  readonly #buffer: Uint8Array;
+  #length = 0;
+
+  constructor(readonly file: Deno.FsFile, size: number) {
+    this.#buffer = new Uint8Array(size);
+  }
+
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.#length + bytes.length > this.#buffer.length) await this.flush();
+    if (bytes.length >= this.#buffer.length) return await writeAll(this.file, bytes);
+    this.#buffer.set(bytes, this.#length);
+    this.#length += bytes.length;
+  }
+
+  async flush(): Promise<void> {
+    await writeAll(this.file, this.#buffer.subarray(0, this.#length));
+    this.#length = 0;
+  }
+}
+
+async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
+  for (let off = 0; off < bytes.length;) off += await file.write(bytes.subarray(off));
 }
 
 /** A file name from a description cannot climb out of the output directory. */

@@ -15,7 +15,7 @@ import {
   randomBytes,
   type SignatureAlgorithm,
 } from "../crypto/keys.ts";
-import { SecretStreamDecryptor } from "../crypto/secret_stream.ts";
+import { SecretStreamDecryptor, STREAM_TAG_LENGTH } from "../crypto/secret_stream.ts";
 import { createHasher } from "../crypto/hash.ts";
 import { constantTimeEqual } from "../encoding/bytes.ts";
 import { CLIENT_XFTP_VERSIONS } from "./version.ts";
@@ -37,6 +37,8 @@ import { DEFAULT_XFTP_PORT, type XftpServer } from "./server.ts";
 
 /** HTTP/2 stream window for chunk transfers (HTTP/2's default is 64 KiB). */
 const H2_WINDOW = 8 * 1024 * 1024;
+/** Socket reads of up to 256 KiB while a chunk streams in (the TLS default is 64 KiB). */
+const TLS_MAX_READ = 256 * 1024;
 
 export class XftpClientError extends Error {
   override name = "XftpClientError";
@@ -46,7 +48,7 @@ export class XftpClientError extends Error {
 }
 
 /** A chunk upload source: the bytes, or a function that streams exactly `size` bytes. */
-export type ChunkSource = Uint8Array | (() => AsyncIterable<Uint8Array>);
+export type ChunkSource = Uint8Array | (() => AsyncIterable<Uint8Array> | Iterable<Uint8Array>);
 
 /** The server's error as an exception (commands that must succeed). */
 function fail(r: FileResponse, what: string): never {
@@ -71,6 +73,7 @@ export class XftpClient {
       alpnProtocols: ["xftp/1"],
       verifyServerChain: (chain) => void validateChain(chain, server.keyHash),
       handshakeTimeout: options.timeoutMs,
+      maxReadSize: TLS_MAX_READ,
     });
     const session = http2.connect("https://xftp", {
       createConnection: () => tls.duplex as never,
@@ -120,25 +123,13 @@ export class XftpClient {
     key?: XftpAuthKey,
     upload?: ChunkSource,
   ): Promise<FileResponse> {
-    const { response } = await this.#request(entityId, command, key, upload);
-    return response;
-  }
-
-  async #request(
-    entityId: Uint8Array,
-    command: FileCommand,
-    key?: XftpAuthKey,
-    upload?: ChunkSource,
-    onBody?: (piece: Uint8Array) => void,
-  ) {
     const block = encodeCommandBlock(this.sessionId, new Uint8Array(0), entityId, command, key);
-    const body = await post(this.session, block, upload, onBody);
-    const head = body.subarray(0, XFTP_BLOCK_SIZE);
-    const decoded = decodeResponseBlock(head, this.sessionId);
+    const body = await post(this.session, block, upload);
+    const decoded = decodeResponseBlock(body.subarray(0, XFTP_BLOCK_SIZE), this.sessionId);
     if (!decoded.ok) {
       throw new XftpClientError(`bad response: ${xftpErrorText(decoded.error)}`, decoded.error);
     }
-    return { response: decoded.response, rest: body.subarray(XFTP_BLOCK_SIZE) };
+    return decoded.response;
   }
 
   async ping(): Promise<void> {
@@ -197,22 +188,25 @@ export class XftpClient {
     digest: Uint8Array,
   ): Promise<Uint8Array> {
     const ours = generateKeyPair("X25519");
-    const { response, rest } = await this.#request(
+    const block = encodeCommandBlock(
+      this.sessionId,
+      new Uint8Array(0),
       recipientId,
       { type: "FGET", dhKey: ours.publicKey },
       recipient,
     );
-    if (response.type !== "FILE") fail(response, "FGET");
-    if (rest.length !== size + 16) {
-      throw new XftpClientError(`FGET: the chunk has ${rest.length - 16} bytes, expected ${size}`, {
-        type: "SIZE",
-      });
-    }
-    const dec = new SecretStreamDecryptor(dh(response.dhKey, ours.privateKey), response.nonce);
-    const plain = dec.update(rest.subarray(0, size));
-    if (!dec.verify(rest.subarray(size))) {
-      throw new XftpClientError("FGET: the chunk does not decrypt", { type: "CRYPTO" });
-    }
+    // the chunk is decrypted as its DATA frames arrive, straight into the buffer it is returned in
+    const transit = new TransitReceiver(size, (head) => {
+      const decoded = decodeResponseBlock(head, this.sessionId);
+      if (!decoded.ok) {
+        throw new XftpClientError(`bad response: ${xftpErrorText(decoded.error)}`, decoded.error);
+      }
+      const response = decoded.response;
+      if (response.type !== "FILE") fail(response, "FGET");
+      return new SecretStreamDecryptor(dh(response.dhKey, ours.privateKey), response.nonce);
+    });
+    await post(this.session, block, undefined, (piece) => transit.push(piece));
+    const plain = transit.finish();
     const h = createHasher("sha256").update(plain).digest();
     if (!constantTimeEqual(h, digest)) {
       throw new XftpClientError("FGET: the chunk digest differs", { type: "DIGEST" });
@@ -231,12 +225,85 @@ export class XftpClient {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.session.close(() => resolve()));
+    // a session the peer's death already destroyed emits no further close
+    if (!this.session.destroyed) {
+      await new Promise<void>((resolve) => {
+        this.session.once("close", resolve);
+        if (!this.session.closed) this.session.close();
+      });
+    }
     await this.tls.close().catch(() => {});
   }
 }
 
-/** One POST: the body (and an optional streamed upload after it); resolves to the whole response body. */
+/**
+ * An FGET response body as it arrives: the response block, then `size` bytes of transit
+ * ciphertext and the 16-byte tag (xftp.md §2.4). `start` reads the block and returns the
+ * decryptor, or throws the server's error.
+ */
+class TransitReceiver {
+  readonly #head = new Uint8Array(XFTP_BLOCK_SIZE);
+  #headLength = 0;
+  readonly #plain: Uint8Array;
+  readonly #tag = new Uint8Array(STREAM_TAG_LENGTH);
+  #received = 0;
+  #decryptor: SecretStreamDecryptor | undefined;
+  #error: unknown;
+
+  constructor(
+    readonly size: number,
+    readonly start: (head: Uint8Array) => SecretStreamDecryptor,
+  ) {
+    this.#plain = new Uint8Array(size);
+  }
+
+  push(piece: Uint8Array): void {
+    if (this.#error !== undefined) return;
+    try {
+      if (this.#headLength < XFTP_BLOCK_SIZE) {
+        const take = Math.min(piece.length, XFTP_BLOCK_SIZE - this.#headLength);
+        this.#head.set(piece.subarray(0, take), this.#headLength);
+        this.#headLength += take;
+        piece = piece.subarray(take);
+        if (this.#headLength === XFTP_BLOCK_SIZE) this.#decryptor = this.start(this.#head);
+      }
+      if (piece.length === 0) return;
+      const size = this.size;
+      const read = this.#received;
+      this.#received += piece.length;
+      if (this.#received > size + STREAM_TAG_LENGTH) return;
+      const body = piece.subarray(0, Math.max(0, size - read));
+      if (body.length > 0) this.#decryptor!.update(body, this.#plain.subarray(read));
+      this.#tag.set(piece.subarray(body.length), Math.max(0, read - size));
+    } catch (e) {
+      this.#error = e;
+    }
+  }
+
+  /** The decrypted chunk once its length and tag check out. */
+  finish(): Uint8Array {
+    if (this.#error !== undefined) throw this.#error;
+    if (this.#headLength < XFTP_BLOCK_SIZE) {
+      this.start(this.#head.slice(0, this.#headLength)); // throws the block's own error
+      throw new XftpClientError("bad response: no response block", { type: "BLOCK" });
+    }
+    if (this.#received !== this.size + STREAM_TAG_LENGTH) {
+      throw new XftpClientError(
+        `FGET: the chunk has ${this.#received - STREAM_TAG_LENGTH} bytes, expected ${this.size}`,
+        { type: "SIZE" },
+      );
+    }
+    if (!this.#decryptor!.verify(this.#tag)) {
+      throw new XftpClientError("FGET: the chunk does not decrypt", { type: "CRYPTO" });
+    }
+    return this.#plain;
+  }
+}
+
+/**
+ * One POST: the body (and an optional streamed upload after it). Resolves to the whole response
+ * body, or, when `onBody` takes the pieces as they arrive, to an empty array.
+ */
 function post(
   session: http2.ClientHttp2Session,
   body: Uint8Array,
@@ -248,9 +315,9 @@ function post(
     const parts: Uint8Array[] = [];
     let length = 0;
     req.on("data", (d: Uint8Array) => {
+      if (onBody) return onBody(d);
       parts.push(d);
       length += d.length;
-      onBody?.(d);
     });
     req.on("end", () => {
       const out = new Uint8Array(length);

@@ -6,11 +6,13 @@
  *
  * where `header = short(fileName) ‖ Maybe(short(fileExtra))` and `fileSize' = len(header) + len(content)`.
  * Both directions stream in pieces of at most 64 KiB, so memory stays bounded whatever the file
- * size; the description's SHA-512 and each chunk's SHA-256 are computed on the way.
+ * size; the description's SHA-512 (on a worker thread from 8 MiB on, core/crypto/background_hash.ts)
+ * and each chunk's SHA-256 are computed on the way.
  */
 import { decode, type ParseResult, Reader, Writer } from "../encoding/binary.ts";
 import { concatBytes, constantTimeEqual, utf8 } from "../encoding/bytes.ts";
 import { createHasher, type Hasher } from "../crypto/hash.ts";
+import { type BackgroundHasher, createBackgroundHasher } from "../crypto/background_hash.ts";
 import { SecretStreamDecryptor, SecretStreamEncryptor, STREAM_TAG_LENGTH } from "../crypto/secret_stream.ts";
 import { prepareChunkSizes } from "./chunks.ts";
 
@@ -86,8 +88,14 @@ export interface EncryptedFile {
 
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
-/** Receives output in order; awaited before the next piece is produced (back-pressure). */
+/**
+ * Receives output in order; awaited before the next piece is produced (back-pressure). A piece
+ * is only valid until then (its memory is reused): copy what must be kept.
+ */
 export type ByteSink = (piece: Uint8Array) => void | Promise<void>;
+
+/** Told when a chunk of the encrypted file is complete (all its bytes written), with its SHA-256. */
+export type ChunkSink = (chunkIndex: number, digest: Uint8Array) => void | Promise<void>;
 
 /** Cuts input into pieces of at most `PIECE` bytes. */
 async function* pieces(source: ByteSource): AsyncGenerator<Uint8Array> {
@@ -98,42 +106,61 @@ async function* pieces(source: ByteSource): AsyncGenerator<Uint8Array> {
 
 /** Hashes the output and cuts it at chunk boundaries, so that each chunk gets its SHA-256. */
 class ChunkedOutput {
-  readonly #fileHash = createHasher("sha512");
+  readonly #fileHash: BackgroundHasher | Hasher;
   readonly #digests: Uint8Array[] = [];
   #chunkHash: Hasher = createHasher("sha256");
   #chunk = 0;
   #inChunk = 0;
   #written = 0;
 
-  constructor(readonly chunkSizes: readonly number[], readonly write: ByteSink) {}
+  constructor(
+    readonly chunkSizes: readonly number[],
+    readonly write: ByteSink,
+    readonly onChunk?: ChunkSink,
+  ) {
+    this.#fileHash = fileHasher(chunkSizes.reduce((a, b) => a + b, 0));
+  }
 
   async push(bytes: Uint8Array): Promise<void> {
     while (bytes.length > 0) {
       const room = this.chunkSizes[this.#chunk] - this.#inChunk;
       const piece = bytes.subarray(0, room);
       bytes = bytes.subarray(piece.length);
-      this.#fileHash.update(piece);
+      await this.#fileHash.update(piece);
       this.#chunkHash.update(piece);
       this.#inChunk += piece.length;
       this.#written += piece.length;
       await this.write(piece);
       if (this.#inChunk === this.chunkSizes[this.#chunk]) {
-        this.#digests.push(this.#chunkHash.digest());
+        const digest = this.#chunkHash.digest();
+        this.#digests.push(digest);
         this.#chunkHash = createHasher("sha256");
+        await this.onChunk?.(this.#chunk, digest);
         this.#chunk++;
         this.#inChunk = 0;
       }
     }
   }
 
-  result(): EncryptedFile {
+  async result(): Promise<EncryptedFile> {
     return {
       size: this.#written,
-      digest: this.#fileHash.digest(),
+      digest: await this.#fileHash.digest(),
       chunkSizes: this.chunkSizes,
       chunkDigests: this.#digests,
     };
   }
+
+  close(): void {
+    if ("close" in this.#fileHash) this.#fileHash.close();
+  }
+}
+
+/** Files from this size on get their SHA-512 on a worker thread, beside the encryption. */
+const BACKGROUND_DIGEST_SIZE = 8 * 1024 * 1024;
+
+function fileHasher(size: number): BackgroundHasher | Hasher {
+  return size >= BACKGROUND_DIGEST_SIZE ? createBackgroundHasher("sha512") : createHasher("sha512");
 }
 
 export class FileSizeError extends Error {
@@ -142,33 +169,42 @@ export class FileSizeError extends Error {
 
 /**
  * Encrypts `source`, which must hold exactly `fileSize` bytes (else FileSizeError), writing the
- * encrypted file to `write` in pieces that never cross a chunk boundary.
+ * encrypted file to `write` in pieces that never cross a chunk boundary; `onChunk` hears of each
+ * chunk as soon as it is complete, so that it can be sent before the rest is encrypted.
  */
 export async function encryptFile(
   source: ByteSource,
   params: FileKey & { readonly header: FileHeader; readonly fileSize: number },
   write: ByteSink,
+  onChunk?: ChunkSink,
 ): Promise<EncryptedFile> {
   const plan = planFile(params.header, params.fileSize);
-  const out = new ChunkedOutput(plan.chunkSizes, write);
-  const enc = new SecretStreamEncryptor(params.key, params.nonce);
-  await out.push(
-    enc.update(new Writer(plan.header.length + 8).int64(plan.payloadSize).bytes(plan.header).finish()),
-  );
-  let read = 0;
-  for await (const piece of pieces(source)) {
-    read += piece.length;
-    if (read > params.fileSize) throw new FileSizeError(`the file is longer than ${params.fileSize} bytes`);
-    await out.push(enc.update(piece));
+  const out = new ChunkedOutput(plan.chunkSizes, write, onChunk);
+  try {
+    const enc = new SecretStreamEncryptor(params.key, params.nonce);
+    await out.push(
+      enc.update(new Writer(plan.header.length + 8).int64(plan.payloadSize).bytes(plan.header).finish()),
+    );
+    const ciphertext = new Uint8Array(PIECE);
+    let read = 0;
+    for await (const piece of pieces(source)) {
+      read += piece.length;
+      if (read > params.fileSize) throw new FileSizeError(`the file is longer than ${params.fileSize} bytes`);
+      await out.push(enc.update(piece, ciphertext));
+    }
+    if (read !== params.fileSize) {
+      throw new FileSizeError(`the file ended after ${read} of ${params.fileSize} bytes`);
+    }
+    let padding = plan.encSize - STREAM_TAG_LENGTH - FILE_SIZE_LENGTH - plan.payloadSize;
+    const hashes = new Uint8Array(Math.min(padding, PIECE)).fill(PAD_BYTE);
+    for (; padding > 0; padding -= hashes.length) {
+      await out.push(enc.update(hashes.subarray(0, padding), ciphertext));
+    }
+    await out.push(enc.final());
+    return await out.result();
+  } finally {
+    out.close();
   }
-  if (read !== params.fileSize) {
-    throw new FileSizeError(`the file ended after ${read} of ${params.fileSize} bytes`);
-  }
-  let padding = plan.encSize - STREAM_TAG_LENGTH - FILE_SIZE_LENGTH - plan.payloadSize;
-  const hashes = new Uint8Array(Math.min(padding, PIECE)).fill(PAD_BYTE);
-  for (; padding > 0; padding -= hashes.length) await out.push(enc.update(hashes.subarray(0, padding)));
-  await out.push(enc.final());
-  return out.result();
 }
 
 /**
@@ -194,7 +230,7 @@ class PlaintextReader {
 
   async push(plain: Uint8Array): Promise<FileDecryptError | undefined> {
     if (this.header) return await this.#content(plain);
-    this.#prefix.push(plain);
+    this.#prefix.push(plain.slice()); // the caller reuses its buffer
     this.#prefixLength += plain.length;
     if (
       this.#prefixLength < Math.min(FILE_SIZE_LENGTH + MAX_HEADER_LENGTH, this.maxPayload + FILE_SIZE_LENGTH)
@@ -252,22 +288,38 @@ export async function decryptFile(
   const fail = (error: FileDecryptError): DecryptedFile => ({ ok: false, error });
   const bodySize = params.size - STREAM_TAG_LENGTH;
   if (bodySize < FILE_SIZE_LENGTH) return fail("SIZE");
-  const hash = createHasher("sha512");
+  const hash = fileHasher(params.size);
+  try {
+    return await decryptVerified(source, params, write, hash);
+  } finally {
+    if ("close" in hash) hash.close();
+  }
+}
+
+async function decryptVerified(
+  source: ByteSource,
+  params: FileKey & { readonly size: number; readonly digest: Uint8Array },
+  write: ByteSink,
+  hash: BackgroundHasher | Hasher,
+): Promise<DecryptedFile> {
+  const fail = (error: FileDecryptError): DecryptedFile => ({ ok: false, error });
+  const bodySize = params.size - STREAM_TAG_LENGTH;
   const dec = new SecretStreamDecryptor(params.key, params.nonce);
   const plain = new PlaintextReader(bodySize - FILE_SIZE_LENGTH, write);
   const tag = new Uint8Array(STREAM_TAG_LENGTH);
+  const plaintext = new Uint8Array(PIECE);
   let read = 0;
   let headerError: FileDecryptError | undefined;
   for await (const piece of pieces(source)) {
     if (read + piece.length > params.size) return fail("SIZE");
-    hash.update(piece);
+    await hash.update(piece);
     const body = piece.subarray(0, Math.max(0, bodySize - read));
     tag.set(piece.subarray(body.length), Math.max(0, read - bodySize));
     read += piece.length;
-    if (body.length > 0 && !headerError) headerError = await plain.push(dec.update(body));
+    if (body.length > 0 && !headerError) headerError = await plain.push(dec.update(body, plaintext));
   }
   if (read !== params.size) return fail("SIZE");
-  if (!constantTimeEqual(hash.digest(), params.digest)) return fail("DIGEST");
+  if (!constantTimeEqual(await hash.digest(), params.digest)) return fail("DIGEST");
   if (!dec.verify(tag)) return fail("CRYPTO");
   headerError ??= await plain.finish();
   if (headerError || !plain.header) return fail(headerError ?? "HEADER");

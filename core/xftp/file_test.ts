@@ -142,3 +142,32 @@ Deno.test("decryption rejects a declared length beyond the padding as a bad head
   const { result } = await decrypt(bytes, { size: bytes.length, digest: sha512(bytes) });
   assert.deepEqual(result, { ok: false, error: "HEADER" });
 });
+
+Deno.test("each chunk is announced with its SHA-256 once all its bytes were written", async () => {
+  const content = randomBytes(9 * 1024 * 1024);
+  const written: Uint8Array[] = [];
+  const announced: { index: number; bytes: number; digest: Uint8Array }[] = [];
+  const info = await encryptFile([content], {
+    key,
+    nonce,
+    header: { fileName: "a" },
+    fileSize: content.length,
+  }, (
+    p,
+  ) => {
+    written.push(p.slice());
+  }, (index, digest) => {
+    announced.push({ index, bytes: written.reduce((n, p) => n + p.length, 0), digest });
+  });
+  let end = 0;
+  assert.deepEqual(announced.map((a) => a.index), info.chunkSizes.map((_, i) => i));
+  for (const [i, a] of announced.entries()) {
+    end += info.chunkSizes[i];
+    assert.equal(a.bytes, end);
+    assert.deepEqual(a.digest, info.chunkDigests[i]);
+  }
+  assert.deepEqual(info.digest, sha512(concatBytes(...written)));
+  const back = await decrypt(written, info);
+  assert.ok(back.result.ok);
+  assert.deepEqual(back.content, content);
+});
