@@ -262,12 +262,14 @@ export class TlsConnection {
   }
 
   private async pump(): Promise<void> {
-    let buffer = new Uint8Array(READ_BUFFER_MIN);
-    const engine = this.engine;
+    let size = READ_BUFFER_MIN;
     while (!this.failure && !this.eof) {
       while (this.queued >= Math.max(READ_HIGH_WATER, this.wanted) && !this.failure) {
         await new Promise<void>((resolve) => (this.resumePump = resolve));
       }
+      // a fresh buffer per read: what the engine keeps it has copied, and an idle connection
+      // waits holding only a small one
+      const buffer = new Uint8Array(size);
       let n: number | null;
       try {
         n = await this.transport.read(buffer);
@@ -279,38 +281,45 @@ export class TlsConnection {
         }
       }
       if (n === null) {
-        if (engine.state === "handshaking") {
+        if (this.engine.state === "handshaking") {
           this.fail(new TlsError("connection_closed", "the peer closed during the handshake"));
         }
         this.endOfStream();
         return;
       }
-      const wasHandshaking = engine.state === "handshaking";
-      try {
-        engine.receive(buffer.subarray(0, n));
-      } catch (e) {
-        this.flush().catch(() => {});
-        this.fail(e instanceof TlsError ? e : engine.abort(e));
-        return;
-      }
-      this.flush().catch(() => {});
-      for (const chunk of engine.takeApplicationData()) {
-        this.queue.push(chunk);
-        this.queued += chunk.length;
-      }
-      if (wasHandshaking && engine.state === "connected") this.onHandshakeSettled();
-      // the engine has copied what it keeps, so the buffer can be resized for the next read
-      if (n === buffer.length && buffer.length < this.maxReadSize) {
-        buffer = new Uint8Array(Math.min(buffer.length * 4, this.maxReadSize));
-      } else if (n < READ_BUFFER_MIN && buffer.length > READ_BUFFER_MIN) {
-        buffer = new Uint8Array(READ_BUFFER_MIN);
-      }
-      if (engine.peerClosed && engine.state === "handshaking") {
-        this.fail(new TlsError("connection_closed", "the peer sent close_notify during the handshake"));
-      }
-      if (engine.peerClosed) this.endOfStream();
-      this.wake();
+      if (!this.absorb(buffer.subarray(0, n))) return;
+      // a read that drained the socket means the next one probably waits: wait on a small buffer;
+      // a full one means more is there: take it in big reads
+      size = n < size ? READ_BUFFER_MIN : size === READ_BUFFER_MIN ? this.maxReadSize : size;
     }
+  }
+
+  /**
+   * Hands received bytes to the engine and queues the plaintext; false when the connection failed.
+   * Not async, so that nothing of one read stays referenced while the pump waits for the next.
+   */
+  private absorb(bytes: Uint8Array): boolean {
+    const engine = this.engine;
+    const wasHandshaking = engine.state === "handshaking";
+    try {
+      engine.receive(bytes);
+    } catch (e) {
+      this.flush().catch(() => {});
+      this.fail(e instanceof TlsError ? e : engine.abort(e));
+      return false;
+    }
+    this.flush().catch(() => {});
+    for (const chunk of engine.takeApplicationData()) {
+      this.queue.push(chunk);
+      this.queued += chunk.length;
+    }
+    if (wasHandshaking && engine.state === "connected") this.onHandshakeSettled();
+    if (engine.peerClosed && engine.state === "handshaking") {
+      this.fail(new TlsError("connection_closed", "the peer sent close_notify during the handshake"));
+    }
+    if (engine.peerClosed) this.endOfStream();
+    this.wake();
+    return true;
   }
 
   private endOfStream(): void {
