@@ -29,7 +29,7 @@ import {
   relayPaths,
   validBasicAuth,
 } from "./config.ts";
-import { MESSAGES_LOG_FILE, startRelayServer, STORE_LOG_FILE } from "./server.ts";
+import { MESSAGES_LOG_FILE, startRelayServer, STORE_LOG_FILE, writeRelayInfoPage } from "./server.ts";
 import { SqliteRelayStore } from "./store/sqlite.ts";
 import { exportReferenceStore } from "./store/store_log.ts";
 
@@ -102,6 +102,7 @@ export async function initRelay(paths: RelayPaths, o: InitOptions, out: Out): Pr
   });
   // the file holds the queue-creation and control-port passwords
   await Deno.writeTextFile(iniPath, text, { mode: 0o600, createNew: true });
+  await writeRelayInfoPage(parseRelayConfig(text, paths, iniPath), fp, out);
   const address = serverAddress(fp, o.password, o.host, o.ports);
   out(`Server initialized, configuration: ${iniPath}`);
   out(`Fingerprint: ${fp}`);

@@ -93,12 +93,7 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
       privateKey: await Deno.readTextFile(web.credential.key),
     }
     : undefined;
-  if (web.staticPath) {
-    const address = panelServerAddress(encodeBase64Url(o.identity.keyHash), config.host, config.ports);
-    const page = { kind: "smp", address, information: config.information } as const;
-    const r = await writeInfoPage(web.staticPath, page);
-    log(`Information page: ${web.staticPath}/index.html${r === "kept" ? " (yours, kept)" : ""}`);
-  }
+  await writeRelayInfoPage(config, encodeBase64Url(o.identity.keyHash), log);
   const listeners: TlsListener[] = [];
   const sockets: SocketCounter[] = [];
   const serving = new Set<Promise<void>>();
@@ -231,6 +226,22 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
     webPorts: sites.map((site) => site.port),
     close,
   };
+}
+
+/**
+ * The information page in `[WEB] static_path`, made at `init` and again at a start whose settings
+ * changed it.
+ */
+export async function writeRelayInfoPage(
+  config: RelayConfig,
+  fingerprint: string,
+  log: (line: string) => void,
+) {
+  const dir = config.web.staticPath;
+  if (!dir) return;
+  const address = panelServerAddress(fingerprint, config.host, config.ports);
+  const r = await writeInfoPage(dir, { kind: "smp", address, information: config.information });
+  if (r !== "unchanged") log(`Information page: ${dir}/index.html${r === "kept" ? " (yours, kept)" : ""}`);
 }
 
 /**
