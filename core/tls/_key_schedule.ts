@@ -120,14 +120,15 @@ export function applicationSecrets(
  * the first ClientHello is replaced by the synthetic message_hash message.
  */
 export class Transcript {
-  private hash: Hash = createHash("sha256");
+  /** made on first use, so that an engine can drop a finished transcript for an empty one cheaply */
+  private hash: Hash | undefined;
 
   add(message: Uint8Array): void {
-    this.hash.update(message);
+    (this.hash ??= createHash("sha256")).update(message);
   }
 
   current(): Uint8Array {
-    return new Uint8Array(this.hash.copy().digest());
+    return new Uint8Array((this.hash ??= createHash("sha256")).copy().digest());
   }
 
   /** Replaces ClientHello1 with `message_hash ‖ 00 00 Hash.length ‖ Hash(ClientHello1)`. */

@@ -247,6 +247,8 @@ function decodeBody(msgType: number, r: WireReader): Handshake {
 export const MAX_HANDSHAKE_MESSAGE = 65536;
 
 /** Reassembles handshake messages that may be fragmented over or coalesced in records (§5.1). */
+const NO_BYTES = new Uint8Array(0);
+
 export class HandshakeReader {
   private pending: Uint8Array = new Uint8Array(0);
 
@@ -273,7 +275,8 @@ export class HandshakeReader {
     if (length > MAX_HANDSHAKE_MESSAGE) fail("decode_error", `handshake message of ${length} bytes`);
     if (p.length < 4 + length) return null;
     const raw = p.subarray(0, 4 + length);
-    this.pending = p.subarray(4 + length);
+    // nothing left: drop the view, which would keep the whole record alive on an idle connection
+    this.pending = p.length === 4 + length ? NO_BYTES : p.subarray(4 + length);
     return { msgType: p[0], body: raw.subarray(4), raw };
   }
 }

@@ -87,7 +87,7 @@ type ServerState =
 
 export class ServerEngine extends TlsEngine {
   private phase: ServerState = "wait_client_hello";
-  private readonly transcript = new Transcript();
+  private transcript = new Transcript();
   private readonly suites: CipherSuite[];
   private readonly groups: readonly GroupName[];
   private readonly certificates: LoadedCertificate[];
@@ -344,9 +344,15 @@ export class ServerEngine extends TlsEngine {
     this.sessionId = verifyData.slice();
     this.peerFinished = true;
     this.phase = "connected";
+    // what only the handshake needed: an idle connection should not keep it
+    this.handshakeSecret = this.clientHandshakeSecret = this.leafSpki = RELEASED;
+    this.transcript = new Transcript();
     this.completeHandshake();
   }
 }
+
+/** What a finished handshake's secrets are replaced with. */
+const RELEASED = new Uint8Array(0);
 
 /** How much declined 0-RTT data we drop before treating undecryptable records as fatal. */
 const EARLY_DATA_SKIP_LIMIT = 1 << 16;

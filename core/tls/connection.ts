@@ -32,7 +32,7 @@ const DEFAULT_HANDSHAKE_TIMEOUT = 15_000;
 /** Received plaintext held before the pump stops reading the socket (backpressure). */
 const READ_HIGH_WATER = 1 << 20;
 /** Reads start small and grow while the peer keeps the socket busy, so an idle connection holds little. */
-const READ_BUFFER_MIN = 1 << 12;
+const READ_BUFFER_MIN = 1 << 10;
 const DEFAULT_MAX_READ_SIZE = 1 << 16;
 
 export class TlsConnection {
@@ -65,6 +65,8 @@ export class TlsConnection {
         options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT,
       );
       this.onHandshakeSettled = (error) => {
+        // once settled, the timer and the promise's functions are not needed by an idle connection
+        this.onHandshakeSettled = () => {};
         clearTimeout(timer);
         if (error) reject(error);
         else resolve();
