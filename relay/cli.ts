@@ -6,18 +6,13 @@
 import { type PanelStarter, panelUrl } from "../core/server/panel_source.ts";
 import { parseArgs } from "node:util";
 import { type Command, UsageError } from "../cli/command.ts";
+import { deleteServer, readServerIni, rotateCertificate, serverCommandError } from "../cli/server_command.ts";
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { randomBytes } from "../core/crypto/keys.ts";
-import {
-  CaKeyMissingError,
-  createServerIdentity,
-  loadServerIdentity,
-  rotateOnlineCertificate,
-} from "../core/server/identity_files.ts";
-import { exists, removeTree } from "../core/server/files.ts";
+import { createServerIdentity, loadServerIdentity } from "../core/server/identity_files.ts";
+import { exists } from "../core/server/files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
 import { generateControlPasswords } from "../core/server/control_port.ts";
-import { IniError } from "../core/config/ini.ts";
 import {
   DEFAULT_CONTROL_PORT,
   DEFAULT_SMP_PORT,
@@ -126,15 +121,7 @@ export function serverAddress(
 
 async function loadConfig(paths: RelayPaths): Promise<RelayConfig> {
   const iniPath = `${paths.cfgDir}/${INI_FILE}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(iniPath);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new UsageError(`no configuration at ${iniPath}: run "simplex relay init" first`);
-    }
-    throw e;
-  }
+  const text = await readServerIni(iniPath, "relay");
   return parseRelayConfig(text, paths, iniPath);
 }
 
@@ -152,27 +139,6 @@ export async function startRelay(paths: RelayPaths, out: Out, startPanel?: Panel
   out("Shutting down...");
   await running.close();
   out("Server stopped");
-}
-
-async function rotateCertificate(paths: RelayPaths, out: Out): Promise<void> {
-  const config = await loadConfig(paths);
-  const fp = await rotateOnlineCertificate(paths.cfgDir, config.host).catch((e) => {
-    throw e instanceof CaKeyMissingError ? new UsageError(e.message) : e;
-  });
-  out(`Generated new server credentials; the fingerprint is unchanged: ${fp}`);
-  out("Restart the server to use them.");
-}
-
-async function deleteRelay(paths: RelayPaths, yes: boolean, out: Out): Promise<void> {
-  if (!yes) {
-    throw new UsageError(
-      `this deletes ${paths.cfgDir} and ${paths.logDir} with all queues and messages: add -y to confirm`,
-    );
-  }
-  for (const dir of [paths.cfgDir, paths.logDir]) {
-    await removeTree(dir);
-    out(`Deleted ${dir}`);
-  }
 }
 
 async function exportRelay(paths: RelayPaths, out: Out): Promise<void> {
@@ -266,7 +232,7 @@ export async function runRelayCommand(
         await startRelay(paths, out, startPanel);
         return 0;
       case "cert":
-        await rotateCertificate(paths, out);
+        await rotateCertificate(paths.cfgDir, (await loadConfig(paths)).host, out);
         return 0;
       case "export":
         if (rest.length > 0) throw new UsageError("export takes no arguments");
@@ -278,7 +244,7 @@ export async function runRelayCommand(
           options: { yes: { type: "boolean", short: "y" } },
           strict: true,
         });
-        await deleteRelay(paths, values.yes ?? false, out);
+        await deleteServer(paths, values.yes ?? false, " with all queues and messages", out);
         return 0;
       }
       default: {
@@ -293,18 +259,7 @@ export async function runRelayCommand(
       }
     }
   } catch (e) {
-    if (e instanceof IniError) {
-      console.error(`simplex relay: ${e.message}`);
-      return 1;
-    }
-    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
-      console.error(`simplex relay: cannot listen: ${e.message} (is another server running?)`);
-      return 1;
-    }
-    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      throw new UsageError(e.message);
-    }
-    throw e;
+    return serverCommandError(e, "relay");
   }
 }
 

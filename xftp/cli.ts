@@ -6,14 +6,9 @@
 import { type PanelStarter, panelUrl } from "../core/server/panel_source.ts";
 import { parseArgs } from "node:util";
 import { type Command, UsageError } from "../cli/command.ts";
-import { IniError } from "../core/config/ini.ts";
-import {
-  CaKeyMissingError,
-  createServerIdentity,
-  loadServerIdentity,
-  rotateOnlineCertificate,
-} from "../core/server/identity_files.ts";
-import { exists, removeTree } from "../core/server/files.ts";
+import { deleteServer, readServerIni, rotateCertificate, serverCommandError } from "../cli/server_command.ts";
+import { createServerIdentity, loadServerIdentity } from "../core/server/identity_files.ts";
+import { exists } from "../core/server/files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
 import { generateControlPasswords } from "../core/server/control_port.ts";
 import {
@@ -121,15 +116,7 @@ export async function initXftpServer(paths: XftpPaths, o: InitOptions, out: Out)
 
 async function loadConfig(paths: XftpPaths): Promise<XftpConfig> {
   const iniPath = `${paths.cfgDir}/${INI_FILE}`;
-  let text: string;
-  try {
-    text = await Deno.readTextFile(iniPath);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new UsageError(`no configuration at ${iniPath}: run "simplex xftp-server init" first`);
-    }
-    throw e;
-  }
+  const text = await readServerIni(iniPath, "xftp-server");
   return parseXftpConfig(text, paths, iniPath);
 }
 
@@ -159,27 +146,6 @@ export async function startXftp(paths: XftpPaths, out: Out, startPanel?: PanelSt
   out("Shutting down...");
   await running.close();
   out("Server stopped");
-}
-
-async function rotateCertificate(paths: XftpPaths, out: Out): Promise<void> {
-  const config = await loadConfig(paths);
-  const fp = await rotateOnlineCertificate(paths.cfgDir, config.host).catch((e) => {
-    throw e instanceof CaKeyMissingError ? new UsageError(e.message) : e;
-  });
-  out(`Generated new server credentials; the fingerprint is unchanged: ${fp}`);
-  out("Restart the server to use them.");
-}
-
-async function deleteXftp(paths: XftpPaths, yes: boolean, out: Out): Promise<void> {
-  if (!yes) {
-    throw new UsageError(
-      `this deletes ${paths.cfgDir} and ${paths.logDir}; the server identity cannot be recovered: add -y to confirm`,
-    );
-  }
-  for (const dir of [paths.cfgDir, paths.logDir]) {
-    await removeTree(dir);
-    out(`Deleted ${dir}`);
-  }
 }
 
 function parsePort(s: string): number {
@@ -251,7 +217,7 @@ export async function runXftpServerCommand(
         return 0;
       case "cert":
         if (rest.length > 0) throw new UsageError("cert takes no arguments");
-        await rotateCertificate(paths, out);
+        await rotateCertificate(paths.cfgDir, (await loadConfig(paths)).host, out);
         return 0;
       case "delete": {
         const { values } = parseArgs({
@@ -259,7 +225,7 @@ export async function runXftpServerCommand(
           options: { yes: { type: "boolean", short: "y" } },
           strict: true,
         });
-        await deleteXftp(paths, values.yes ?? false, out);
+        await deleteServer(paths, values.yes ?? false, "; the server identity cannot be recovered", out);
         return 0;
       }
       default: {
@@ -276,18 +242,7 @@ export async function runXftpServerCommand(
       }
     }
   } catch (e) {
-    if (e instanceof IniError) {
-      console.error(`simplex xftp-server: ${e.message}`);
-      return 1;
-    }
-    if (e instanceof Deno.errors.AddrInUse || e instanceof Deno.errors.PermissionDenied) {
-      console.error(`simplex xftp-server: cannot listen: ${e.message} (is another server running?)`);
-      return 1;
-    }
-    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      throw new UsageError(e.message);
-    }
-    throw e;
+    return serverCommandError(e, "xftp-server");
   }
 }
 
