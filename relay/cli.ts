@@ -6,13 +6,19 @@
 import { type PanelStarter, panelUrl } from "../core/server/panel_source.ts";
 import { parseArgs } from "node:util";
 import { type Command, UsageError } from "../cli/command.ts";
-import { deleteServer, readServerIni, rotateCertificate, serverCommandError } from "../cli/server_command.ts";
+import {
+  deleteServerCommand,
+  initServerIdentity,
+  quickStart,
+  readServerIni,
+  rotateCertificate,
+  serverCommandError,
+} from "../cli/server_command.ts";
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { randomBytes } from "../core/crypto/keys.ts";
-import { createServerIdentity, loadServerIdentity } from "../core/server/identity_files.ts";
+import { loadServerIdentity } from "../core/server/identity_files.ts";
 import { exists } from "../core/server/files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
-import { generateControlPasswords } from "../core/server/control_port.ts";
 import {
   DEFAULT_CONTROL_PORT,
   DEFAULT_SMP_PORT,
@@ -74,15 +80,7 @@ export interface InitOptions {
 /** Creates the configuration and identity; returns the server address. */
 export async function initRelay(paths: RelayPaths, o: InitOptions, out: Out): Promise<string> {
   const iniPath = `${paths.cfgDir}/${INI_FILE}`;
-  if (await exists(iniPath)) {
-    throw new UsageError(
-      `the server is already initialized (${iniPath} exists); delete it first or use start`,
-    );
-  }
-  await Deno.mkdir(paths.cfgDir, { recursive: true, mode: 0o755 });
-  await Deno.mkdir(paths.logDir, { recursive: true, mode: 0o700 });
-  const fp = await createServerIdentity(paths.cfgDir, { commonName: o.host, algorithm: o.algorithm });
-  const control = o.controlPort !== undefined ? generateControlPasswords() : undefined;
+  const { fp, control } = await initServerIdentity(paths, iniPath, o);
   const text = relayIniContent({
     host: o.host,
     cfgDir: paths.cfgDir,
@@ -238,25 +236,18 @@ export async function runRelayCommand(
         if (rest.length > 0) throw new UsageError("export takes no arguments");
         await exportRelay(paths, out);
         return 0;
-      case "delete": {
-        const { values } = parseArgs({
-          args: rest,
-          options: { yes: { type: "boolean", short: "y" } },
-          strict: true,
+      case "delete":
+        await deleteServerCommand(rest, paths, " with all queues and messages", out);
+        return 0;
+      default:
+        await quickStart({
+          command: "relay",
+          args,
+          iniPath: `${paths.cfgDir}/${INI_FILE}`,
+          init: () => initRelay(paths, parseInitOptions(args, true), out),
+          start: () => startRelay(paths, out, startPanel),
         });
-        await deleteServer(paths, values.yes ?? false, " with all queues and messages", out);
         return 0;
-      }
-      default: {
-        if (sub !== undefined && !sub.startsWith("-")) throw new UsageError(`unknown relay command '${sub}'`);
-        if (!(await exists(`${paths.cfgDir}/${INI_FILE}`))) {
-          await initRelay(paths, parseInitOptions(args, true), out);
-        } else if (args.length > 0) {
-          throw new UsageError("options are for the first start only: the server is already initialized");
-        }
-        await startRelay(paths, out, startPanel);
-        return 0;
-      }
     }
   } catch (e) {
     return serverCommandError(e, "relay");

@@ -6,11 +6,16 @@
 import { type PanelStarter, panelUrl } from "../core/server/panel_source.ts";
 import { parseArgs } from "node:util";
 import { type Command, UsageError } from "../cli/command.ts";
-import { deleteServer, readServerIni, rotateCertificate, serverCommandError } from "../cli/server_command.ts";
-import { createServerIdentity, loadServerIdentity } from "../core/server/identity_files.ts";
-import { exists } from "../core/server/files.ts";
+import {
+  deleteServerCommand,
+  initServerIdentity,
+  quickStart,
+  readServerIni,
+  rotateCertificate,
+  serverCommandError,
+} from "../cli/server_command.ts";
+import { loadServerIdentity } from "../core/server/identity_files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
-import { generateControlPasswords } from "../core/server/control_port.ts";
 import {
   DEFAULT_CONTROL_PORT,
   DEFAULT_XFTP_PORT,
@@ -78,15 +83,7 @@ export function serverAddress(fp: string, password: string | undefined, host: st
 /** Creates the configuration and identity; returns the server address. */
 export async function initXftpServer(paths: XftpPaths, o: InitOptions, out: Out): Promise<string> {
   const iniPath = `${paths.cfgDir}/${INI_FILE}`;
-  if (await exists(iniPath)) {
-    throw new UsageError(
-      `the server is already initialized (${iniPath} exists); delete it first or use start`,
-    );
-  }
-  await Deno.mkdir(paths.cfgDir, { recursive: true, mode: 0o755 });
-  await Deno.mkdir(paths.logDir, { recursive: true, mode: 0o700 });
-  const fp = await createServerIdentity(paths.cfgDir, { commonName: o.host, algorithm: o.algorithm });
-  const control = o.controlPort !== undefined ? generateControlPasswords() : undefined;
+  const { fp, control } = await initServerIdentity(paths, iniPath, o);
   const text = xftpIniContent({
     host: o.host,
     port: o.port,
@@ -219,27 +216,18 @@ export async function runXftpServerCommand(
         if (rest.length > 0) throw new UsageError("cert takes no arguments");
         await rotateCertificate(paths.cfgDir, (await loadConfig(paths)).host, out);
         return 0;
-      case "delete": {
-        const { values } = parseArgs({
-          args: rest,
-          options: { yes: { type: "boolean", short: "y" } },
-          strict: true,
+      case "delete":
+        await deleteServerCommand(rest, paths, "; the server identity cannot be recovered", out);
+        return 0;
+      default:
+        await quickStart({
+          command: "xftp-server",
+          args,
+          iniPath: `${paths.cfgDir}/${INI_FILE}`,
+          init: () => initXftpServer(paths, parseInitOptions(args, paths, true), out),
+          start: () => startXftp(paths, out, startPanel),
         });
-        await deleteServer(paths, values.yes ?? false, "; the server identity cannot be recovered", out);
         return 0;
-      }
-      default: {
-        if (sub !== undefined && !sub.startsWith("-")) {
-          throw new UsageError(`unknown xftp-server command '${sub}'`);
-        }
-        if (!(await exists(`${paths.cfgDir}/${INI_FILE}`))) {
-          await initXftpServer(paths, parseInitOptions(args, paths, true), out);
-        } else if (args.length > 0) {
-          throw new UsageError("options are for the first start only: the server is already initialized");
-        }
-        await startXftp(paths, out, startPanel);
-        return 0;
-      }
     }
   } catch (e) {
     return serverCommandError(e, "xftp-server");
