@@ -163,11 +163,8 @@ export async function runAdminCommand(args: string[], io: AdminIo = processIo): 
     io.out(ADMIN_USAGE);
     return 0;
   }
-  const password = inv.password ?? io.env(PASSWORD_ENV) ?? await io.promptPassword();
-  if (password === undefined || password === "") {
-    io.err(`simplex admin: no password: give --password, set ${PASSWORD_ENV} or run in a terminal`);
-    return 2;
-  }
+  const password = await controlPassword(inv.password, io);
+  if (password === undefined) return 2;
   let client: ControlClient | undefined;
   try {
     client = await ControlClient.connect(parseControlAddress(inv.server)!);
@@ -184,6 +181,14 @@ export async function runAdminCommand(args: string[], io: AdminIo = processIo): 
   }
 }
 
+/** The flag, else the environment, else a prompt; undefined (said on stderr) when there is none. */
+async function controlPassword(flag: string | undefined, io: AdminIo): Promise<string | undefined> {
+  const password = flag ?? io.env(PASSWORD_ENV) ?? await io.promptPassword();
+  if (password !== undefined && password !== "") return password;
+  io.err(`simplex admin: no password: give --password, set ${PASSWORD_ENV} or run in a terminal`);
+  return undefined;
+}
+
 async function serve(args: string[], io: AdminIo): Promise<number> {
   // the panel (Hono and its views) is loaded only for `serve`
   const { parseServeArgs, runServe } = await import("./serve_command.ts");
@@ -196,11 +201,8 @@ async function serve(args: string[], io: AdminIo): Promise<number> {
     io.err(ADMIN_USAGE);
     return 2;
   }
-  const password = inv.password ?? io.env(PASSWORD_ENV) ?? await io.promptPassword();
-  if (password === undefined || password === "") {
-    io.err(`simplex admin: no password: give --password, set ${PASSWORD_ENV} or run in a terminal`);
-    return 2;
-  }
+  const password = await controlPassword(inv.password, io);
+  if (password === undefined) return 2;
   try {
     return await runServe(inv, password, io.out);
   } catch (e) {

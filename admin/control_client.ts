@@ -15,6 +15,7 @@ import {
   parseOverview,
   type ServerKind,
 } from "../core/server/panel_source.ts";
+import { parseHostPort } from "../core/encoding/host_port.ts";
 
 export type { ServerKind };
 export type ControlRole = "CPRNone" | "CPRUser" | "CPRAdmin";
@@ -84,11 +85,7 @@ export interface ControlAddress {
 
 /** `host:port`, `[v6]:port` or `:port` (127.0.0.1). */
 export function parseControlAddress(text: string): ControlAddress | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text);
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return undefined;
-  return { hostname: m[1] ?? (m[2] || "127.0.0.1"), port };
+  return parseHostPort(text);
 }
 
 /** `stats`: the numbers by the names the server prints them under (an XFTP server's `stats` is ours). */

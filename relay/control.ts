@@ -8,7 +8,7 @@
  * Logging names commands only: never passwords, queue IDs or other arguments.
  */
 import { formatOverview, type PanelOverview } from "../core/server/panel_source.ts";
-import { decodeBase64Url, encodeBase64 } from "../core/encoding/base64.ts";
+import { encodeBase64, parseBase64UrlId } from "../core/encoding/base64.ts";
 import {
   type ControlPort,
   type ControlRole,
@@ -196,28 +196,18 @@ export function parseControlCommand(line: string): ControlCommand | { readonly e
     case "delete":
     case "status":
     case "unblock": {
-      const queueId = arg === undefined ? undefined : parseQueueId(arg);
+      const queueId = arg === undefined ? undefined : parseBase64UrlId(arg);
       return queueId ? { type: name, queueId } : { error: "Failed reading: bad queue ID" };
     }
     case "block": {
       const sp2 = arg?.indexOf(" ") ?? -1;
-      const queueId = arg && sp2 > 0 ? parseQueueId(arg.slice(0, sp2)) : undefined;
+      const queueId = arg && sp2 > 0 ? parseBase64UrlId(arg.slice(0, sp2)) : undefined;
       if (!queueId) return { error: "Failed reading: bad queue ID" };
       const info = decodeBlockingInfo(arg!.slice(sp2 + 1));
       return info ? { type: "block", queueId, info } : { error: "Failed reading: bad BlockingInfo" };
     }
     default:
       return { error: "Failed reading: bad ControlProtocol command" };
-  }
-}
-
-function parseQueueId(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return undefined;
-  try {
-    const id = decodeBase64Url(text);
-    return id.length > 0 ? id : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -5,7 +5,7 @@
  *
  * Logging names commands only: never passwords or file IDs.
  */
-import { decodeBase64Url } from "../core/encoding/base64.ts";
+import { parseBase64UrlId } from "../core/encoding/base64.ts";
 import {
   type ControlPort,
   type ControlSession,
@@ -35,15 +35,6 @@ export interface XftpControlTarget {
   overview(): PanelOverview;
 }
 
-function parseFileId(text: string | undefined): Uint8Array | undefined {
-  if (text === undefined || !/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return undefined;
-  try {
-    return decodeBase64Url(text);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Parses one line (without its line end); the error is the text after `error: `. */
 export function parseControlCommand(line: string): ControlCommand | { readonly error: string } {
   const sp = line.indexOf(" ");
@@ -64,12 +55,12 @@ export function parseControlCommand(line: string): ControlCommand | { readonly e
       }
       return { type: "auth", password: arg };
     case "delete": {
-      const recipientId = parseFileId(arg);
+      const recipientId = parseBase64UrlId(arg);
       return recipientId ? { type: "delete", recipientId } : { error: "Failed reading: bad file ID" };
     }
     case "block": {
       const sp2 = arg?.indexOf(" ") ?? -1;
-      const recipientId = sp2 > 0 ? parseFileId(arg!.slice(0, sp2)) : undefined;
+      const recipientId = sp2 > 0 ? parseBase64UrlId(arg!.slice(0, sp2)) : undefined;
       if (!recipientId) return { error: "Failed reading: bad file ID" };
       const info = decodeBlockingInfo(arg!.slice(sp2 + 1));
       return info ? { type: "block", recipientId, info } : { error: "Failed reading: bad BlockingInfo" };

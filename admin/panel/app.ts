@@ -6,7 +6,7 @@
 import { type Context, Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import type { CookieOptions } from "hono/utils/cookie";
-import { decodeBase64Url } from "../../core/encoding/base64.ts";
+import { parseBase64UrlId } from "../../core/encoding/base64.ts";
 import { constantTimeEqual } from "../../core/encoding/bytes.ts";
 import { sha256 } from "../../core/crypto/hash.ts";
 import {
@@ -233,7 +233,7 @@ export function panelApp(o: PanelOptions): Hono<Env> {
     if (!s) return c.html(errorPage(page(c), "Not found", "No such server."), 404);
     const id = c.req.query("id")?.trim();
     if (!id) return c.html(moderationPage(page(c), view(s)));
-    const bytes = itemId(id);
+    const bytes = parseBase64UrlId(id);
     if (!bytes) {
       return c.html(moderationPage(page(c), { ...view(s), id, message: "Not a base64url ID." }), 400);
     }
@@ -257,7 +257,7 @@ export function panelApp(o: PanelOptions): Hono<Env> {
       );
     }
     const id = typeof form.id === "string" ? form.id.trim() : "";
-    const bytes = itemId(id);
+    const bytes = parseBase64UrlId(id);
     if (!bytes) {
       return c.html(moderationPage(page(c), { ...view(s), id, message: "Not a base64url ID." }), 400);
     }
@@ -290,14 +290,4 @@ export function panelApp(o: PanelOptions): Hono<Env> {
   });
 
   return app;
-}
-
-function itemId(text: string): Uint8Array | undefined {
-  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return undefined;
-  try {
-    const bytes = decodeBase64Url(text);
-    return bytes.length > 0 ? bytes : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -83,3 +83,17 @@ export function encodeBase64(bytes: Uint8Array): string {
 export function decodeBase64(text: string): Uint8Array {
   return decode(text, STD_TABLE);
 }
+
+/**
+ * An entity ID as operators type it (base64url, padding optional): its bytes, or undefined for
+ * anything else, including the empty string.
+ */
+export function parseBase64UrlId(text: string | undefined): Uint8Array | undefined {
+  if (text === undefined || !/^[A-Za-z0-9_-]+={0,2}$/.test(text)) return undefined;
+  try {
+    const bytes = decodeBase64Url(text);
+    return bytes.length > 0 ? bytes : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -4,6 +4,8 @@
  * does. Used as the reference servers use `socks_proxy`.
  */
 
+import { parseHostPort } from "../encoding/host_port.ts";
+
 export interface SocksProxy {
   readonly hostname: string;
   readonly port: number;
@@ -15,11 +17,7 @@ export class SocksError extends Error {
 
 /** `localhost:9050`, `[::1]:9050` or `:9050`; undefined when it is none of those. */
 export function parseSocksProxy(text: string): SocksProxy | undefined {
-  const m = /^(?:\[([^\]]+)\]|([^:\s]*)):(\d{1,5})$/.exec(text.trim());
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return undefined;
-  return { hostname: m[1] ?? (m[2] || "127.0.0.1"), port };
+  return parseHostPort(text);
 }
 
 const REPLIES: Record<number, string> = {
