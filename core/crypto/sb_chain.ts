@@ -15,7 +15,8 @@ const EMPTY = new Uint8Array(0);
  */
 export function sbcInit(sessionId: Uint8Array, secret: Uint8Array): [Uint8Array, Uint8Array] {
   const out = hkdfSha512(sessionId, secret, "SimpleXSbChainInit", 64);
-  return [out.slice(0, 32), out.slice(32, 64)];
+  // views of one buffer: a connection keeps both chains for as long as it lasts
+  return [out.subarray(0, 32), out.subarray(32, 64)];
 }
 
 export interface SbChainStep {
@@ -30,22 +31,25 @@ export interface SbChainStep {
 export function sbcHkdf(chainKey: Uint8Array): SbChainStep {
   if (chainKey.length !== SB_CHAIN_KEY_LENGTH) throw new RangeError("SbChain key must be 32 bytes");
   const out = hkdfSha512(EMPTY, chainKey, "SimpleXSbChain", 88);
-  return { nextChainKey: out.slice(0, 32), key: out.slice(32, 64), nonce: out.slice(64, 88) };
+  return { nextChainKey: out.subarray(0, 32), key: out.subarray(32, 64), nonce: out.subarray(64, 88) };
 }
 
-/** One direction's chain: `next()` gives the key and nonce of the next block. */
+/**
+ * One direction's chain: `next()` gives the key and nonce of the next block. The chain takes the
+ * key it is given and overwrites it as it advances (sbcInit's views share one buffer).
+ */
 export class SbChain {
-  #chainKey: Uint8Array;
+  readonly #chainKey: Uint8Array;
 
   constructor(chainKey: Uint8Array) {
     if (chainKey.length !== SB_CHAIN_KEY_LENGTH) throw new RangeError("SbChain key must be 32 bytes");
-    this.#chainKey = chainKey.slice();
+    this.#chainKey = chainKey;
   }
 
   next(): { key: Uint8Array; nonce: Uint8Array } {
     const { nextChainKey, key, nonce } = sbcHkdf(this.#chainKey);
-    this.#chainKey.fill(0);
-    this.#chainKey = nextChainKey;
+    this.#chainKey.set(nextChainKey);
+    nextChainKey.fill(0);
     return { key, nonce };
   }
 }

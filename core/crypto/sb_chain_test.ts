@@ -51,7 +51,8 @@ Deno.test("SbChain advances one step per block and keeps the directions apart", 
   assert.equal(toHex(b1.nonce), V3.ck1Block1.nonce);
   assert.equal(toHex(up.next().key), V3.ck2Block1.key);
   assert.equal(toHex(down.next().key), V3.ck1Block2.key);
-  assert.equal(toHex(ck1), V3.ck1, "the chain works on its own copy of the key");
+  assert.notEqual(toHex(ck1), V3.ck1, "advancing overwrites the chain key it was given");
+  assert.equal(toHex(ck1), toHex(sbcHkdf(sbcHkdf(fromHex(V3.ck1)).nextChainKey).nextChainKey));
 });
 
 Deno.test("a chain key of the wrong length is a programmer error", () => {

@@ -12,6 +12,22 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/**
+ * Copies `parts` into one new buffer and returns a view of each, in order. For small arrays kept
+ * for a long time (a connection's keys): each separate array costs a few hundred bytes of heap
+ * and allocator overhead beside its contents.
+ */
+export function packBytes(...parts: Uint8Array[]): Uint8Array[] {
+  const all = concatBytes(...parts);
+  const views: Uint8Array[] = [];
+  let off = 0;
+  for (const p of parts) {
+    views.push(all.subarray(off, off + p.length));
+    off += p.length;
+  }
+  return views;
+}
+
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -4,7 +4,7 @@
  */
 import { fail } from "./errors.ts";
 import { type CipherSuite, open, seal, TAG_LENGTH } from "./_cipher_suite.ts";
-import { type TrafficKeys, trafficKeys } from "./_key_schedule.ts";
+import { trafficKeys } from "./_key_schedule.ts";
 
 export const ContentType = {
   change_cipher_spec: 20,
@@ -19,6 +19,8 @@ export const MAX_PLAINTEXT = 16384;
 /** 2^14 + 256: the largest TLSCiphertext.encrypted_record (RFC 8446 §5.2). */
 export const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
 const HEADER_LENGTH = 5;
+/** the AEAD nonce and the traffic iv (RFC 8446 §5.3) */
+const NONCE_LENGTH = 12;
 
 export interface TlsRecord {
   readonly type: number;
@@ -137,12 +139,30 @@ const CONTENT_TYPE_BYTE: Record<number, Uint8Array> = Object.fromEntries(
  * number that forms the per-record nonce (RFC 8446 §5.3). A fresh instance per key change resets it.
  */
 export class RecordProtection {
-  private readonly keys: TrafficKeys;
   private sequence = 0;
-  private readonly nonce = new Uint8Array(12);
+  /**
+   * The traffic secret ‖ key ‖ iv ‖ per-record nonce in one buffer: every small array costs a few
+   * hundred bytes of heap and allocator overhead, and an idle connection holds two of these.
+   */
+  private readonly material: Uint8Array;
+  private readonly keyStart: number;
 
-  constructor(readonly suite: CipherSuite, readonly secret: Uint8Array) {
-    this.keys = trafficKeys(secret, suite.keyLength);
+  constructor(readonly suite: CipherSuite, secret: Uint8Array) {
+    const { key, iv } = trafficKeys(secret, suite.keyLength);
+    this.keyStart = secret.length;
+    this.material = new Uint8Array(secret.length + key.length + 2 * NONCE_LENGTH);
+    this.material.set(secret);
+    this.material.set(key, this.keyStart);
+    this.material.set(iv, this.keyStart + key.length);
+  }
+
+  /** the traffic secret, from which the next one is derived on KeyUpdate */
+  get secret(): Uint8Array {
+    return this.material.subarray(0, this.keyStart);
+  }
+
+  private get key(): Uint8Array {
+    return this.material.subarray(this.keyStart, this.keyStart + this.suite.keyLength);
   }
 
   /** records protected so far under this key, for the AEAD usage limit (RFC 8446 §5.5) */
@@ -166,7 +186,7 @@ export class RecordProtection {
     const inner = [content, CONTENT_TYPE_BYTE[type]]; // TLSInnerPlaintext without padding
     seal(
       this.suite,
-      this.keys.key,
+      this.key,
       this.nextNonce(),
       header,
       inner,
@@ -179,7 +199,7 @@ export class RecordProtection {
     if (record.type !== ContentType.application_data) {
       fail("unexpected_message", "unprotected record after keys were established");
     }
-    const inner = open(this.suite, this.keys.key, this.currentNonce(), record.header, record.fragment);
+    const inner = open(this.suite, this.key, this.currentNonce(), record.header, record.fragment);
     if (inner === null) fail("bad_record_mac", "record authentication failed");
     this.sequence++; // only a record that opened consumes a sequence number (see skipping early data)
     let i = inner.length - 1;
@@ -197,8 +217,9 @@ export class RecordProtection {
 
   /** iv XOR the big-endian sequence number, left-padded to the iv length. */
   private currentNonce(): Uint8Array {
-    const n = this.nonce;
-    n.set(this.keys.iv);
+    const ivStart = this.keyStart + this.suite.keyLength;
+    const n = this.material.subarray(ivStart + NONCE_LENGTH, ivStart + 2 * NONCE_LENGTH);
+    n.set(this.material.subarray(ivStart, ivStart + NONCE_LENGTH));
     let s = this.sequence;
     for (let i = 11; i >= 4 && s > 0; i--) {
       n[i] ^= s & 0xff;

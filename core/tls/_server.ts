@@ -345,7 +345,11 @@ export class ServerEngine extends TlsEngine {
     this.peerFinished = true;
     this.phase = "connected";
     // what only the handshake needed: an idle connection should not keep it
-    this.handshakeSecret = this.clientHandshakeSecret = this.leafSpki = RELEASED;
+    this.handshakeSecret =
+      this.clientHandshakeSecret =
+      this.clientApplicationSecret =
+      this.leafSpki =
+        RELEASED;
     this.transcript = new Transcript();
     this.completeHandshake();
   }

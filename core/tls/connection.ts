@@ -114,20 +114,23 @@ export class TlsConnection {
    * The next chunk of application data, or null at the end of the stream (close_notify or EOF).
    * With `max`, as much of what has arrived as fits in `max` bytes (joined into one array).
    */
-  async read(max?: number): Promise<Uint8Array | null> {
-    await this.waitFor(1);
-    if (this.queued === 0) return null;
-    const head = this.queue[0].length - this.queueOffset;
-    return this.take(max === undefined ? head : Math.max(head, Math.min(this.queued, max)));
+  read(max?: number): Promise<Uint8Array | null> {
+    // not async functions: a suspended one costs an idle connection far more than a callback
+    return this.waitFor(1).then(() => {
+      if (this.queued === 0) return null;
+      const head = this.queue[0].length - this.queueOffset;
+      return this.take(max === undefined ? head : Math.max(head, Math.min(this.queued, max)));
+    });
   }
 
   /** Exactly n bytes; throws TlsError("connection_closed") if the stream ends first. */
-  async readExactly(n: number): Promise<Uint8Array> {
-    await this.waitFor(n);
-    if (this.queued < n) {
-      throw new TlsError("connection_closed", `stream ended after ${this.queued} of ${n} bytes`);
-    }
-    return this.take(n);
+  readExactly(n: number): Promise<Uint8Array> {
+    return this.waitFor(n).then(() => {
+      if (this.queued < n) {
+        throw new TlsError("connection_closed", `stream ended after ${this.queued} of ${n} bytes`);
+      }
+      return this.take(n);
+    });
   }
 
   /** Sends application data; resolves when it has been written to the transport. */
@@ -189,15 +192,23 @@ export class TlsConnection {
     return this.streams;
   }
 
-  private async waitFor(n: number): Promise<void> {
+  /** Resolves once n bytes are queued, or at the end of the stream; rejects on a failure first. */
+  private waitFor(n: number): Promise<void> {
     // a reader waiting for more than the high-water mark raises it, or the pump would wait for it
     this.wanted = n;
     this.resume();
-    while (this.queued < n && !this.eof && !this.failure) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-    this.wanted = 0;
-    if (this.queued < n && this.failure) throw this.failure;
+    return new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (this.queued < n && !this.eof && !this.failure) {
+          this.waiters.push(check);
+          return;
+        }
+        this.wanted = 0;
+        if (this.queued < n && this.failure) reject(this.failure);
+        else resolve();
+      };
+      check();
+    });
   }
 
   private take(n: number): Uint8Array {

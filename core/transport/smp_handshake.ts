@@ -4,13 +4,15 @@
  * certificate, the client answers with the version it chose, the server identity it expects and
  * its own X25519 key; from then on blocks are encrypted when the version and keys allow.
  */
-import { constantTimeEqual } from "../encoding/bytes.ts";
+import { constantTimeEqual, packBytes } from "../encoding/bytes.ts";
 import {
   dh,
   generateKeyPair,
   type KeyPair,
   type PrivateKey,
+  privateKey,
   type PublicKey,
+  publicKey,
   type SignatureAlgorithm,
 } from "../crypto/keys.ts";
 import { validateChain } from "../x509/chain.ts";
@@ -122,10 +124,31 @@ export async function smpServerHandshake(
     version: hello.version,
     sessionId: o.sessionId,
     framing,
-    dhSecret,
-    sessionKey,
-    peerSessionKey: hello.dhKey,
     proxyServer: hello.proxyServer,
+    ...compactKeys(sessionKey, hello.dhKey, dhSecret),
+  };
+}
+
+/**
+ * A connection's keys for as long as it lasts, in one buffer, as fresh key objects: the Node key
+ * objects the handshake created for the DH are not kept (the first X25519 authenticator makes
+ * its own). An idle connection is mostly these.
+ */
+function compactKeys(
+  own: KeyPair<"X25519">,
+  peer: PublicKey<"X25519"> | undefined,
+  dhSecret: Uint8Array | undefined,
+): Pick<SmpSession, "sessionKey" | "peerSessionKey" | "dhSecret"> {
+  const [ownPublic, ownPrivate, peerRaw, secret] = packBytes(
+    own.publicKey.raw,
+    own.privateKey.raw,
+    peer?.raw ?? new Uint8Array(0),
+    dhSecret ?? new Uint8Array(0),
+  );
+  return {
+    sessionKey: { publicKey: publicKey("X25519", ownPublic), privateKey: privateKey("X25519", ownPrivate) },
+    peerSessionKey: peer && publicKey("X25519", peerRaw),
+    dhSecret: dhSecret && secret,
   };
 }
 

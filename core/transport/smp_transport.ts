@@ -30,12 +30,14 @@ export class SmpTransport {
   }
 
   /** Reads the next block; rejects when the connection ends. */
-  async read(): Promise<ReadResult> {
-    const block = await this.stream.readExactly(BLOCK_SIZE);
-    const opened = this.session.framing.open(block);
-    if (!opened.ok) return { ok: false, error: "BLOCK" };
-    const batch = parseBatch(opened.content);
-    return batch.ok ? { ok: true, transmissions: batch.value } : { ok: false, error: "BLOCK" };
+  read(): Promise<ReadResult> {
+    // not an async function: an idle connection waits here, and a suspended one costs more
+    return this.stream.readExactly(BLOCK_SIZE).then((block): ReadResult => {
+      const opened = this.session.framing.open(block);
+      if (!opened.ok) return { ok: false, error: "BLOCK" };
+      const batch = parseBatch(opened.content);
+      return batch.ok ? { ok: true, transmissions: batch.value } : { ok: false, error: "BLOCK" };
+    });
   }
 
   /**
