@@ -23,6 +23,7 @@ import { serveHttp1, serveStaticSite } from "../core/server/static_site.ts";
 import { writeInfoPage } from "../core/server/info_page.ts";
 import { readCertificateChainFile } from "../core/x509/files.ts";
 import { encodeBase64Url } from "../core/encoding/base64.ts";
+import { MemoryReleaser } from "../core/server/memory_release.ts";
 
 /** The protocols a relay port answers: SMP, and http/1.1 which apps use on a shared port 443. */
 export const RELAY_ALPN = ["smp/1", "http/1.1"];
@@ -142,6 +143,9 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
     })
     : undefined;
 
+  // what a burst of handshakes allocated goes back to the system once it is over
+  const memory = new MemoryReleaser();
+
   async function acceptLoop(listener: TlsListener, counter: SocketCounter): Promise<void> {
     for await (const conn of listener) {
       counter.accepted++;
@@ -161,12 +165,14 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
         continue;
       }
       counter.active++;
+      memory.noteActivity();
       const done = relay.serve(relayConnection(conn));
       serving.add(done);
       done.finally(() => {
         serving.delete(done);
         counter.active--;
         counter.closed++;
+        memory.noteActivity();
       });
     }
   }
@@ -187,6 +193,7 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
   let panel: RunningPanel | undefined;
   const close = async () => {
     for (const t of timers) clearInterval(t);
+    memory.close();
     for (const l of listeners) l.close();
     await Promise.all(sites.map((site) => site.close()));
     await panel?.close();
