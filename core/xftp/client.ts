@@ -340,8 +340,19 @@ function post(
 
 function write(stream: http2.ClientHttp2Stream, data: Uint8Array): Promise<void> {
   if (data.length === 0) return Promise.resolve();
+  if (stream.destroyed) return Promise.reject(new Error("stream closed"));
+  if (stream.write(data)) return Promise.resolve();
   return new Promise((resolve, reject) => {
-    stream.write(data, (e) => (e ? reject(e) : resolve()));
+    const done = () => {
+      stream.off("close", closed);
+      resolve();
+    };
+    const closed = () => {
+      stream.off("drain", done);
+      reject(new Error("stream closed"));
+    };
+    stream.once("drain", done);
+    stream.once("close", closed);
   });
 }
 
