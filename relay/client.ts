@@ -35,6 +35,10 @@ export class RelayClient {
   lastSentAt = Date.now();
   #pending = 0;
   #closed = false;
+  /** PRXY/PFWD of this client running, those waiting for their turn, and the reader waiting for them */
+  #proxied = 0;
+  readonly #proxyQueue: (() => void)[] = [];
+  #proxyReader: (() => void) | undefined;
 
   constructor(
     readonly id: number,
@@ -75,6 +79,39 @@ export class RelayClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeReader();
     this.transport.close().catch(() => {});
+  }
+
+  /**
+   * Runs a proxied command (PRXY/PFWD) now if fewer than `limit` of this client's are running,
+   * or once one of them ends, in order.
+   */
+  runProxied<T>(limit: number, start: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const run = () => {
+        this.#proxied++;
+        start().then(resolve, reject).finally(() => {
+          this.#proxied--;
+          this.#proxyQueue.shift()?.();
+          if (this.#proxyQueue.length === 0) this.#wakeReader();
+        });
+      };
+      if (this.#proxied < limit && this.#proxyQueue.length === 0) run();
+      else this.#proxyQueue.push(run);
+    });
+  }
+
+  /** Resolves when no proxied command waits for its turn (or the client closed). */
+  async proxiedCaughtUp(): Promise<void> {
+    while (this.#proxyQueue.length > 0 && !this.#closed) {
+      await new Promise<void>((resolve) => (this.#proxyReader = resolve));
+    }
+  }
+
+  #wakeReader(): void {
+    const wake = this.#proxyReader;
+    this.#proxyReader = undefined;
+    wake?.();
   }
 }

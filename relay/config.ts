@@ -2,6 +2,7 @@
  * The relay's configuration: `smp-server.ini` with the reference's sections and keys (smp.md §5.6),
  * its default locations and environment overrides, and the file `init` writes.
  */
+import { DEFAULT_PROXY_CLIENT_CONCURRENCY } from "./relay.ts";
 import { Ini, IniError } from "../core/config/ini.ts";
 import { type PanelConfig, panelIniSection, parsePanelConfig } from "../core/server/panel_source.ts";
 import { parseWebConfig, type WebConfig } from "../core/server/static_site.ts";
@@ -62,6 +63,8 @@ export interface RelayConfig extends RelayPaths {
   readonly proxyNetwork: NetworkOptions;
   /** `[PROXY] own_server_domains` */
   readonly ownServerDomains: readonly string[];
+  /** `[PROXY] client_concurrency`: a client's proxied commands (PRXY/PFWD) in progress at once */
+  readonly proxyClientConcurrency: number;
 }
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
@@ -113,6 +116,7 @@ export function parseRelayConfig(text: string, paths: RelayPaths, path = INI_FIL
     proxyNetwork: parseProxyNetwork(ini),
     ownServerDomains: (ini.string("PROXY", "own_server_domains") ?? "").split(",").map((d) => d.trim())
       .filter((d) => d !== ""),
+    proxyClientConcurrency: ini.int("PROXY", "client_concurrency", DEFAULT_PROXY_CLIENT_CONCURRENCY, 1),
   };
 }
 
@@ -224,6 +228,8 @@ ${off(control)}control_port = ${s.controlPort ?? DEFAULT_CONTROL_PORT}
 # required_host_mode = off
 # Relays under these domains are also counted in the pRelaysOwn/pMsgFwdsOwn stats.
 # own_server_domains =
+# The most proxied commands of one client in progress at once; its next commands wait.
+# client_concurrency = ${DEFAULT_PROXY_CLIENT_CONCURRENCY}
 
 [INACTIVE_CLIENTS]
 # Connections without subscriptions that send nothing for ttl seconds are closed.

@@ -64,6 +64,9 @@ export interface RelayClientInfo {
 
 export type RelayIdentity = ServerIdentity;
 
+/** The reference's default `[PROXY] client_concurrency`. */
+export const DEFAULT_PROXY_CLIENT_CONCURRENCY = 32;
+
 export interface RelayOptions {
   readonly store: RelayStore;
   readonly identity: RelayIdentity;
@@ -79,6 +82,11 @@ export interface RelayOptions {
   readonly handshakeTimeoutMs?: number;
   /** the private-routing role: opens sessions to other relays for PRXY/PFWD */
   readonly proxy?: ProxyAgent;
+  /**
+   * `[PROXY] client_concurrency`: the most PRXY/PFWD of one client running at once; the next wait
+   * their turn, and the client's blocks are not read meanwhile
+   */
+  readonly proxyClientConcurrency?: number;
   readonly stats?: RelayStats;
   /** seconds since the epoch (tests move time) */
   readonly now?: () => number;
@@ -170,6 +178,7 @@ export class Relay {
       notificationTtl: DAY,
       notificationIntervalMs: 1500,
       handshakeTimeoutMs: 120_000,
+      proxyClientConcurrency: DEFAULT_PROXY_CLIENT_CONCURRENCY,
       now: () => Math.floor(Date.now() / 1000),
       ...options,
     };
@@ -225,6 +234,8 @@ export class Relay {
     let transmissions = 0;
     try {
       while (!client.closed) {
+        // while proxied commands wait for their turn (client_concurrency), read no more of this client
+        await client.proxiedCaughtUp();
         const block = await client.transport.read();
         client.lastActiveAt = Date.now();
         const t = block.ok ? block.transmissions : undefined;
@@ -772,7 +783,11 @@ export class Relay {
     }
     const corrId = t.corrId.slice();
     const entityId = cmd.type === "PRXY" ? NO_ID : t.entityId.slice();
-    const result = cmd.type === "PRXY" ? proxy.connect(cmd) : proxy.forward(t.entityId.slice(), corrId, cmd);
+    const forwardTo = t.entityId.slice();
+    const result = p.client.runProxied(
+      this.#o.proxyClientConcurrency,
+      () => cmd.type === "PRXY" ? proxy.connect(cmd) : proxy.forward(forwardTo, corrId, cmd),
+    );
     p.later.push(
       result.catch((): BrokerMsg => err({ type: "INTERNAL" })).then((msg) => ({ corrId, entityId, msg })),
     );

@@ -75,6 +75,7 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
     createPassword: config.createPassword ? new TextEncoder().encode(config.createPassword) : undefined,
     notificationTtl: config.notificationTtlHours * 3600,
     proxy,
+    proxyClientConcurrency: config.proxyClientConcurrency,
   });
   if (config.expireOnStart) relay.expire();
   const timers = [setInterval(() => relay.expire(), 2 * HOUR)];

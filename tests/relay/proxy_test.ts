@@ -184,3 +184,80 @@ Deno.test("a proxy relay reaches an onion-only destination through its SOCKS pro
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("[PROXY] client_concurrency: at most that many of a client's PRXY run at once, the next wait", async () => {
+  // "relays" that accept connections and never answer: a PRXY to one stays in progress
+  const silent = [0, 1, 2].map(() => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
+  const held: Deno.Conn[] = [];
+  const accepting = silent.map((l) =>
+    (async () => {
+      for await (const c of l) held.push(c);
+    })().catch(() => {})
+  );
+  const dir = await Deno.makeTempDir({ prefix: "relay-concurrency-" });
+  const config = parseRelayConfig(`[TRANSPORT]\nport = 1\n[PROXY]\nclient_concurrency = 2\n`, {
+    cfgDir: dir,
+    logDir: dir,
+  });
+  assert.equal(config.proxyClientConcurrency, 2);
+  const proxy = await startRelayServer({
+    config: { ...config, ports: [0] },
+    identity: relayIdentity,
+    hostname: "127.0.0.1",
+    log: () => {},
+  });
+  const snd = await connectSmp({
+    keyHash: relayIdentity.keyHash,
+    hosts: ["127.0.0.1"],
+    port: proxy.ports[0],
+  });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const connected = async (n: number) => {
+    while (held.length < n) await sleep(10);
+  };
+  try {
+    // three PRXY in one block: two start, the third waits for its turn
+    const answers = Promise.all(silent.map((l) =>
+      snd.request(new Uint8Array(0), {
+        type: "PRXY",
+        server: {
+          hosts: ["127.0.0.1"],
+          port: String((l.addr as Deno.NetAddr).port),
+          keyHash: otherIdentity.keyHash,
+        },
+      })
+    ));
+    answers.catch(() => {}); // awaited below, unless the test fails first
+    await connected(2);
+    await sleep(300);
+    assert.equal(held.length, 2, "the third PRXY waits while two are in progress");
+    held[0].close(); // the first destination hangs up: its PRXY fails and the third starts
+    await connected(3);
+    for (const c of held.slice(1)) c.close();
+    assert.deepEqual((await answers).map((r) => r.type), ["ERR", "ERR", "ERR"]);
+    assert.equal((await snd.request(new Uint8Array(0), { type: "PING" })).type, "PONG");
+  } finally {
+    await snd.close();
+    await proxy.close();
+    for (const l of silent) l.close();
+    await Promise.all(accepting);
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("[PROXY] client_concurrency must be a positive whole number", () => {
+  for (const bad of ["0", "-1", "many"]) {
+    assert.throws(
+      () =>
+        parseRelayConfig(`[TRANSPORT]\nport = 1\n[PROXY]\nclient_concurrency = ${bad}\n`, {
+          cfgDir: "/etc",
+          logDir: "/var",
+        }),
+      /client_concurrency/,
+    );
+  }
+  assert.equal(
+    parseRelayConfig(`[TRANSPORT]\nport = 1\n`, { cfgDir: "/etc", logDir: "/var" }).proxyClientConcurrency,
+    32,
+  );
+});
