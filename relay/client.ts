@@ -79,6 +79,8 @@ export class RelayClient {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // the proxied commands still waiting would only open connections for nobody
+    this.#proxyQueue.length = 0;
     this.#wakeReader();
     this.transport.close().catch(() => {});
   }
