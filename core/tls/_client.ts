@@ -85,6 +85,8 @@ export class ClientEngine extends TlsEngine {
   private serverHandshakeSecret: Uint8Array = new Uint8Array(0);
   private certificateRequestContext: Uint8Array | undefined;
   private certificateRequestSchemes: number[] = [];
+  /** whether the server asked for a certificate and got this client's (SMP services need to know) */
+  certificateSent = false;
   private leafSpki: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly options: ClientEngineOptions) {
@@ -331,6 +333,7 @@ export class ClientEngine extends TlsEngine {
     const scheme = key === undefined ? undefined : schemeOfKey(key);
     const usable = scheme !== undefined && this.certificateRequestSchemes.includes(scheme);
     const entries = usable ? configured!.chain.map((certData) => ({ certData, extensions: [] })) : [];
+    this.certificateSent = usable;
     const context = this.certificateRequestContext!;
     this.transcript.add(this.sendHandshake({ type: "certificate", context, entries }));
     if (!usable) return;

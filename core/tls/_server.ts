@@ -66,8 +66,11 @@ export interface ServerEngineOptions {
    * share for it; by default any share for a supported group is taken, saving a round trip.
    */
   readonly preferServerGroups?: boolean;
-  /** Send a CertificateRequest; the client may answer with an empty Certificate. */
-  readonly requestClientCertificate?: boolean;
+  /**
+   * Send a CertificateRequest; the client may answer with an empty Certificate. A function
+   * decides by the SNI name the client sent (e.g. not for browsers, which send one).
+   */
+  readonly requestClientCertificate?: boolean | ((serverName: string | undefined) => boolean);
   /** Checks a non-empty client chain (leaf first); throw to reject. */
   readonly verifyClientChain?: (chain: Uint8Array[]) => void;
 }
@@ -287,7 +290,9 @@ export class ServerEngine extends TlsEngine {
       extensions.push({ type: ExtensionType.server_name, data: new Uint8Array(0) });
     }
     this.transcript.add(this.sendHandshake({ type: "encrypted_extensions", extensions }));
-    if (this.options.requestClientCertificate) {
+    const request = this.options.requestClientCertificate;
+    const requested = typeof request === "function" ? request(this.serverName) : request === true;
+    if (requested) {
       this.transcript.add(this.sendHandshake({
         type: "certificate_request",
         context: new Uint8Array(0),
@@ -311,7 +316,7 @@ export class ServerEngine extends TlsEngine {
     const app = applicationSecrets(this.handshakeSecret, this.transcript.current());
     this.clientApplicationSecret = app.clientApplicationTrafficSecret;
     this.setWriteKeys(suite, app.serverApplicationTrafficSecret);
-    this.phase = this.options.requestClientCertificate ? "wait_certificate" : "wait_finished";
+    this.phase = requested ? "wait_certificate" : "wait_finished";
   }
 
   private onClientCertificate(context: Uint8Array, chain: Uint8Array[], raw: Uint8Array): void {

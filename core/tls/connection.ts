@@ -106,6 +106,11 @@ export class TlsConnection {
     return this.engine.peerCertificates;
   }
 
+  /** A client's: whether the server requested a certificate and this connection sent its own. */
+  get certificateSent(): boolean {
+    return this.engine instanceof ClientEngine && this.engine.certificateSent;
+  }
+
   get cipherSuite(): CipherSuiteName | undefined {
     return this.engine.cipherSuite?.name;
   }

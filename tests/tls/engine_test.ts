@@ -181,6 +181,17 @@ Deno.test("a client certificate chain reaches the server's callback and is verif
   assert.ok(bytesEqual(o.server.peerCertificates[0], ed448.chain[0]));
 });
 
+Deno.test("a certificate request can depend on the SNI name: clients that sent one are not asked", () => {
+  const certificate = { chain: ed448.chain, privateKey: ed448.privateKey };
+  const request = (sni: string | undefined) => sni === undefined;
+  const asked = pair({ certificate }, { requestClientCertificate: request });
+  assertConnected(asked);
+  assert.equal(asked.server.peerCertificates.length, 2);
+  const browser = pair({ certificate, serverName: "example.com" }, { requestClientCertificate: request });
+  assertConnected(browser);
+  assert.deepEqual(browser.server.peerCertificates, [], "not asked, so it sent none");
+});
+
 Deno.test("wrong fingerprint: the chain callback rejects with certificate_rejected", () => {
   const o = pair({
     verifyServerChain: () => {
