@@ -7,7 +7,7 @@ import { cbAuthenticate } from "../crypto/authenticator.ts";
 import { cbNonce, cryptoBoxOpen } from "../crypto/box.ts";
 import { type PrivateKey, randomBytes, sign, type SignatureAlgorithm } from "../crypto/keys.ts";
 import { decode } from "../encoding/binary.ts";
-import { toHex } from "../encoding/bytes.ts";
+import { concatBytes, toHex } from "../encoding/bytes.ts";
 import { unpad } from "../encoding/padding.ts";
 import type { ClientSession } from "../transport/smp_handshake.ts";
 import { SmpTransport } from "../transport/smp_transport.ts";
@@ -15,6 +15,11 @@ import type { BlockStream } from "../transport/smp_handshake.ts";
 import { type Command, encodeCommand } from "./commands.ts";
 import { type BrokerMsg, parseBrokerMsg } from "./responses.ts";
 import { encodeTransmission, parseTransmission, transmissionForAuth } from "./transmission.ts";
+
+/** Commands a service session signs with its service key too. */
+const SERVICE_SIGNED = new Set(["NEW", "SUB", "NSUB"]);
+/** Commands only the service key signs (entity: the service ID). */
+const SERVICE_COMMANDS = new Set(["SUBS", "NSUBS"]);
 
 /** A key that authorizes commands: a signature key or an X25519 key (authenticator). */
 export type AuthPrivateKey = PrivateKey<SignatureAlgorithm | "X25519">;
@@ -45,7 +50,15 @@ export class SmpClient {
   /** resolves when the connection ends */
   readonly done: Promise<void>;
 
-  constructor(stream: BlockStream, readonly session: ClientSession) {
+  /**
+   * `serviceKey`: in a service session, the Ed25519 key whose signature NEW, SUB and NSUB carry
+   * beside the queue key's (and SUBS/NSUBS alone)
+   */
+  constructor(
+    stream: BlockStream,
+    readonly session: ClientSession,
+    private readonly serviceKey?: PrivateKey<"Ed25519">,
+  ) {
     this.#transport = new SmpTransport(stream, session);
     this.done = this.#readLoop();
   }
@@ -92,9 +105,20 @@ export class SmpClient {
     const corrId = r.corrId ?? randomBytes(24);
     const cmd = encodeCommand(this.version, r.command);
     const { authorized, toSend } = transmissionForAuth(this.session, corrId, r.entityId, cmd);
+    const service = this.session.service;
+    if (service && this.serviceKey && SERVICE_SIGNED.has(r.command.type) && r.key) {
+      // a service session: the queue key signs the certificate hash and the transmission, the
+      // service key the transmission (Server.hs verifyQueueTransmission)
+      const queueAuth = this.#authorize(r.key, corrId, concatBytes(service.certHash, authorized));
+      return {
+        corrId,
+        bytes: encodeTransmission(this.session, toSend, queueAuth, sign(this.serviceKey, authorized)),
+      };
+    }
+    const key = r.key ?? (service && SERVICE_COMMANDS.has(r.command.type) ? this.serviceKey : undefined);
     return {
       corrId,
-      bytes: encodeTransmission(this.session, toSend, this.#authorize(r.key, corrId, authorized)),
+      bytes: encodeTransmission(this.session, toSend, this.#authorize(key, corrId, authorized)),
     };
   }
 

@@ -5,7 +5,10 @@
 import { connect as tlsConnect, connectOver, type TlsConnection } from "../tls/mod.ts";
 import { socks5Connect, type SocksProxy } from "../transport/socks5.ts";
 import { validateChain } from "../x509/chain.ts";
-import { smpClientHandshake } from "../transport/smp_handshake.ts";
+import { type ServiceCertificate, smpClientHandshake } from "../transport/smp_handshake.ts";
+import { encodePrivateKeyDer, generateKeyPair } from "../crypto/keys.ts";
+
+export type { ServiceCertificate };
 import type { VersionRange } from "../encoding/binary.ts";
 import { DEFAULT_SMP_PORT, type SmpServerAddress } from "./address.ts";
 import { SmpClient } from "./client.ts";
@@ -17,6 +20,8 @@ export interface SmpConnectOptions {
   /** ALPN to offer; `smp/1` by default */
   readonly alpn?: readonly string[];
   readonly network?: NetworkOptions;
+  /** connect as a service (v16+, smp.md §2.6), when the relay requests a client certificate */
+  readonly service?: ServiceCertificate;
 }
 
 /** How to reach relays (the reference's `[PROXY]` keys and NetworkConfig). */
@@ -56,9 +61,11 @@ export async function connectSmp(
   const n = options.network ?? {};
   const host = chooseHost(server.hosts, n);
   const port = server.port ?? DEFAULT_SMP_PORT;
+  const service = options.service;
   const tlsOptions = {
     alpnProtocols: options.alpn ?? ["smp/1"],
     verifyServerChain: (chain: Uint8Array[]) => void validateChain(chain, server.keyHash),
+    certificate: service && { chain: service.chain, privateKey: encodePrivateKeyDer(service.privateKey) },
   };
   const viaSocks = n.socksProxy !== undefined && (n.socksMode === "always" || isOnion(host));
   const tls: TlsConnection = viaSocks
@@ -70,14 +77,17 @@ export async function connectSmp(
       write: (data: Uint8Array) => tls.write(data),
       close: () => tls.close(),
     };
+    const credentials = service && { ...service, sessionKey: generateKeyPair("Ed25519") };
     const session = await smpClientHandshake(stream, {
       sessionId: tls.sessionId,
       keyHash: server.keyHash,
       tlsChain: tls.peerCertificates,
       versions: options.versions,
       proxyServer: options.proxyServer,
+      service: credentials,
+      certificateSent: tls.certificateSent,
     });
-    return new SmpClient(stream, session);
+    return new SmpClient(stream, session, session.service && credentials?.sessionKey.privateKey);
   } catch (e) {
     await tls.close().catch(() => {});
     throw e;

@@ -4,7 +4,8 @@
  * certificate, the client answers with the version it chose, the server identity it expects and
  * its own X25519 key; from then on blocks are encrypted when the version and keys allow.
  */
-import { constantTimeEqual, packBytes } from "../encoding/bytes.ts";
+import { bytesEqual, constantTimeEqual, packBytes } from "../encoding/bytes.ts";
+import { sha256 } from "../crypto/hash.ts";
 import {
   dh,
   generateKeyPair,
@@ -19,17 +20,19 @@ import { validateChain } from "../x509/chain.ts";
 import { parseCertificate } from "../x509/certificate.ts";
 import { ChainError, X509Error } from "../x509/errors.ts";
 import {
+  type ClientHello,
   encodeClientHello,
   encodeServerHello,
   parseClientHello,
   parseServerHello,
+  type ServiceRole,
   signSessionKey,
   verifySessionKey,
 } from "../smp/handshake.ts";
 import { LEGACY_SMP_VERSIONS, SERVER_SMP_VERSIONS, SMP_VERSION } from "../smp/version.ts";
 import type { TransportError } from "../smp/errors.ts";
-import { type VersionRange, Writer } from "../encoding/binary.ts";
-import { writeTransportError } from "../smp/errors.ts";
+import { decode, type VersionRange, Writer } from "../encoding/binary.ts";
+import { readTransportError, writeTransportError } from "../smp/errors.ts";
 import { BLOCK_SIZE, type BlockFraming, encryptedFraming, PlainFraming } from "./block.ts";
 import { pad, PaddingError, unpad } from "../encoding/padding.ts";
 
@@ -59,6 +62,18 @@ export interface SmpSession {
   readonly peerSessionKey?: PublicKey<"X25519">;
   /** the client connected as an SMP proxy (v14+ flag) */
   readonly proxyServer: boolean;
+  /** v16+: the client is a service (its TLS certificate identifies it) */
+  readonly service?: SessionService;
+}
+
+/** A service session (smp.md §2.6): who the service is and the key that signs its commands. */
+export interface SessionService {
+  readonly id: Uint8Array;
+  readonly role: ServiceRole;
+  /** SHA-256 of the service's identity certificate: its queue-key signatures cover it */
+  readonly certHash: Uint8Array;
+  /** the per-session Ed25519 key its leaf certificate signed: the server's copy verifies, the client's signs */
+  readonly key: PublicKey<"Ed25519">;
 }
 
 async function readHandshakeBlock(stream: BlockStream): Promise<Uint8Array> {
@@ -89,6 +104,13 @@ export interface ServerHandshakeOptions {
   /** the online (leaf) certificate's key, which signs the session key */
   readonly signKey: PrivateKey<SignatureAlgorithm>;
   readonly versions?: VersionRange;
+  /** the certificate chain the client presented in TLS (empty when it sent none) */
+  readonly peerChain?: readonly Uint8Array[];
+  /**
+   * The service's ID for its role and certificate, created at its first connection
+   * (`getCreateService`); without it service clients are refused. Throws to refuse one.
+   */
+  readonly getService?: (role: ServiceRole, chain: readonly Uint8Array[], certHash: Uint8Array) => Uint8Array;
 }
 
 export async function smpServerHandshake(
@@ -108,14 +130,7 @@ export async function smpServerHandshake(
   if (hello.version < versions.min || hello.version > versions.max) {
     throw new HandshakeFailure({ type: "VERSION" }, `client version ${hello.version}`);
   }
-  if (hello.service) {
-    // service clients must present the same chain in TLS, and this relay does not ask for one
-    const error: TransportError = { type: "HANDSHAKE", error: "BAD_AUTH" };
-    const w = new Writer(32).ascii("E");
-    writeTransportError(w, error);
-    await stream.write(pad(w.finish(), BLOCK_SIZE));
-    throw new HandshakeFailure(error, "service certificate not presented in TLS");
-  }
+  const service = hello.service ? await acceptService(stream, hello.service, o) : undefined;
   const dhSecret = hello.dhKey ? dh(hello.dhKey, sessionKey.privateKey) : undefined;
   const framing = blockEncryption(hello.version, hello.proxyServer, dhSecret)
     ? encryptedFraming("server", o.sessionId, dhSecret!)
@@ -125,8 +140,58 @@ export async function smpServerHandshake(
     sessionId: o.sessionId,
     framing,
     proxyServer: hello.proxyServer,
+    service,
     ...compactKeys(sessionKey, hello.dhKey, dhSecret),
   };
+}
+
+/**
+ * The service part of a client hello (Transport.hs `getClientService`): the chain must be the
+ * one the client presented in TLS, and its leaf must have signed the Ed25519 session key. Answers
+ * with the third handshake block, `'R' ‖ short(serviceId)` or `'E' ‖ error`.
+ */
+async function acceptService(
+  stream: BlockStream,
+  declared: NonNullable<ClientHello["service"]>,
+  o: ServerHandshakeOptions,
+): Promise<SessionService> {
+  const refuse = async (error: TransportError, detail: string): Promise<never> => {
+    const w = new Writer(32).ascii("E");
+    writeTransportError(w, error);
+    await stream.write(pad(w.finish(), BLOCK_SIZE));
+    throw new HandshakeFailure(error, detail);
+  };
+  const badAuth = { type: "HANDSHAKE", error: "BAD_AUTH" } as const;
+  const { chain, signedKey } = declared.certKey;
+  const peerChain = o.peerChain ?? [];
+  if (!o.getService || peerChain.length === 0) return refuse(badAuth, "no service certificate in TLS");
+  if (chain.length !== peerChain.length || chain.some((c, i) => !bytesEqual(c, peerChain[i]))) {
+    return refuse(badAuth, "the service chain is not the TLS client chain");
+  }
+  // [cert] is its own identity; [leaf, id], [leaf, id, ca] and [leaf, id, network, ca] as chainIdCaCerts
+  if (chain.length > 4) return refuse(badAuth, "service certificate chain too long");
+  const idCert = chain.length === 1 ? chain[0] : chain[1];
+  let key: PublicKey | undefined;
+  try {
+    const leaf = parseCertificate(chain[0]);
+    if (leaf.publicKey.type === "Ed25519" || leaf.publicKey.type === "Ed448") {
+      key = verifySessionKey(signedKey, leaf.publicKey.key);
+    }
+  } catch (e) {
+    if (!(e instanceof X509Error)) throw e;
+  }
+  if (!key || key.algorithm !== "Ed25519") {
+    return refuse(badAuth, "the service key signature does not verify");
+  }
+  const certHash = sha256(idCert);
+  let id: Uint8Array;
+  try {
+    id = o.getService(declared.role, chain, certHash);
+  } catch (e) {
+    return refuse({ type: "HANDSHAKE", error: "BAD_SERVICE" }, (e as Error).message);
+  }
+  await stream.write(pad(new Writer(64).ascii("R").shortBytes(id).finish(), BLOCK_SIZE));
+  return { id, role: declared.role, certHash, key: key as PublicKey<"Ed25519"> };
 }
 
 /**
@@ -162,6 +227,24 @@ export interface ClientHandshakeOptions {
   readonly versions?: VersionRange;
   /** connecting as an SMP proxy to a destination relay */
   readonly proxyServer?: boolean;
+  /**
+   * Connecting as a service (v16+): declared only when TLS sent the service certificate, as
+   * the reference client does (`certificateSent`)
+   */
+  readonly service?: ClientServiceCredentials;
+  readonly certificateSent?: boolean;
+}
+
+/** A service's TLS certificate chain (leaf first) and its leaf's private key. */
+export interface ServiceCertificate {
+  readonly role: ServiceRole;
+  readonly chain: readonly Uint8Array[];
+  readonly privateKey: PrivateKey<SignatureAlgorithm>;
+}
+
+/** A service's certificate and this session's Ed25519 pair, which its leaf signs. */
+export interface ClientServiceCredentials extends ServiceCertificate {
+  readonly sessionKey: KeyPair<"Ed25519">;
 }
 
 export interface ClientSession extends SmpSession {
@@ -194,13 +277,24 @@ export async function smpClientHandshake(
   if (hello.certKey) peerSessionKey = verifyServerKey(hello.certKey, o.keyHash, o.tlsChain);
   const sessionKey = generateKeyPair("X25519");
   const sendKey = version >= SMP_VERSION.authCommands;
+  const asService = o.service && version >= SMP_VERSION.serviceCerts && o.certificateSent
+    ? o.service
+    : undefined;
   const clientHello = encodeClientHello({
     version,
     keyHash: o.keyHash,
     dhKey: sendKey ? sessionKey.publicKey : undefined,
     proxyServer,
+    service: asService && {
+      role: asService.role,
+      certKey: {
+        chain: asService.chain,
+        signedKey: signSessionKey(asService.sessionKey.publicKey, asService.privateKey),
+      },
+    },
   });
   await stream.write(pad(clientHello, BLOCK_SIZE));
+  const service = asService && await serviceResponse(stream, asService);
   const dhSecret = sendKey && peerSessionKey ? dh(peerSessionKey, sessionKey.privateKey) : undefined;
   const framing = blockEncryption(version, proxyServer, dhSecret)
     ? encryptedFraming("client", o.sessionId, dhSecret!)
@@ -213,8 +307,33 @@ export async function smpClientHandshake(
     sessionKey,
     peerSessionKey,
     proxyServer,
+    service,
     serverVersions: hello.versions,
     serverCertKey: hello.certKey,
+  };
+}
+
+/** The server's third handshake block: the service ID, or the error that refused the service. */
+async function serviceResponse(stream: BlockStream, s: ClientServiceCredentials): Promise<SessionService> {
+  const parsed = decode(
+    await readHandshakeBlock(stream),
+    (r): { id: Uint8Array } | { error: TransportError } => {
+      const tag = String.fromCharCode(r.byte());
+      if (tag === "R") return { id: r.shortBytes().slice() };
+      if (tag === "E") return { error: readTransportError(r) };
+      return r.fail(`unknown service response ${tag}`);
+    },
+    { allowTrailing: true },
+  );
+  if (!parsed.ok) throw new HandshakeFailure({ type: "HANDSHAKE", error: "PARSE" }, parsed.error.message);
+  if ("error" in parsed.value) {
+    throw new HandshakeFailure(parsed.value.error, "the server refused the service");
+  }
+  return {
+    id: parsed.value.id,
+    role: s.role,
+    certHash: sha256(s.chain.length === 1 ? s.chain[0] : s.chain[1]),
+    key: s.sessionKey.publicKey,
   };
 }
 

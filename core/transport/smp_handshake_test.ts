@@ -4,7 +4,9 @@ import { SmpTransport } from "./smp_transport.ts";
 import { BLOCK_SIZE } from "./block.ts";
 import { generateIdentity } from "../x509/identity.ts";
 import { fingerprint } from "../x509/fingerprint.ts";
-import { randomBytes } from "../crypto/keys.ts";
+import { generateKeyPair, randomBytes } from "../crypto/keys.ts";
+import { sha256 } from "../crypto/hash.ts";
+import { concatBytes } from "../encoding/bytes.ts";
 import { pad } from "../encoding/padding.ts";
 import { encodeClientHello } from "../smp/handshake.ts";
 import { memoryPipe } from "../../tests/_util/pipe.ts";
@@ -102,5 +104,66 @@ Deno.test("the client refuses a wrong session id, a wrong identity, or a session
     });
     await assert.rejects(client, (e) => e instanceof HandshakeFailure && e.error.type === k.expect);
     await s.close();
+  }
+});
+
+Deno.test("service handshake: the third block is 'R' ‖ short(serviceId), or 'E' ‖ error for a chain TLS did not carry", async () => {
+  const svc = generateIdentity({ commonName: "ntf" });
+  const svcChain = [svc.server.cert, svc.ca.cert];
+  const sessionKey = generateKeyPair("Ed25519");
+  const service = { role: "N" as const, chain: svcChain, privateKey: svc.server.key, sessionKey };
+  const serviceId = randomBytes(24);
+  const seen: unknown[] = [];
+  const getService = (role: string, c: readonly Uint8Array[], certHash: Uint8Array) => {
+    seen.push({ role, c, certHash });
+    return serviceId;
+  };
+  // accepted: the server's copy of the key verifies what the client's signs
+  {
+    const [s, c] = memoryPipe();
+    const sessionId = randomBytes(32);
+    const blocks: Uint8Array[] = [];
+    const recording = {
+      ...c,
+      readExactly: async (n: number) => (blocks.push(await c.readExactly(n)), blocks.at(-1)!),
+    };
+    const [server, client] = await Promise.all([
+      smpServerHandshake(s, { ...serverOptions(sessionId), peerChain: svcChain, getService }),
+      smpClientHandshake(recording, { sessionId, keyHash, tlsChain: chain, service, certificateSent: true }),
+    ]);
+    assert.equal(blocks.length, 2, "server hello, then the service response");
+    assert.deepEqual(
+      blocks[1].subarray(0, 2 + 1 + 1 + 24),
+      concatBytes(Uint8Array.of(0, 26, 0x52, 24), serviceId),
+    );
+    assert.deepEqual(server.service?.id, serviceId);
+    assert.deepEqual(client.service?.id, serviceId);
+    assert.deepEqual(server.service?.key.raw, sessionKey.publicKey.raw);
+    assert.deepEqual(server.service?.certHash, sha256(svc.ca.cert));
+    assert.deepEqual(seen, [{ role: "N", c: svcChain, certHash: sha256(svc.ca.cert) }]);
+  }
+  // refused: TLS carried no certificate, so the declared chain cannot be the TLS chain
+  {
+    const [s, c] = memoryPipe();
+    const sessionId = randomBytes(32);
+    const [server, client] = await Promise.allSettled([
+      smpServerHandshake(s, { ...serverOptions(sessionId), peerChain: [], getService }),
+      smpClientHandshake(c, { sessionId, keyHash, tlsChain: chain, service, certificateSent: true }),
+    ]);
+    for (const r of [server, client]) {
+      assert.ok(r.status === "rejected" && r.reason instanceof HandshakeFailure);
+      assert.deepEqual(r.reason.error, { type: "HANDSHAKE", error: "BAD_AUTH" });
+    }
+  }
+  // a client whose certificate TLS did not send declares no service
+  {
+    const [s, c] = memoryPipe();
+    const sessionId = randomBytes(32);
+    const [server, client] = await Promise.all([
+      smpServerHandshake(s, { ...serverOptions(sessionId), getService }),
+      smpClientHandshake(c, { sessionId, keyHash, tlsChain: chain, service, certificateSent: false }),
+    ]);
+    assert.equal(server.service, undefined);
+    assert.equal(client.service, undefined);
   }
 });
