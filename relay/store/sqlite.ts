@@ -13,16 +13,18 @@ import type { AuthPublicKey, QueueLinkData } from "../../core/smp/mod.ts";
 import { decodeBlockingInfo, encodeBlockingInfo } from "../../core/smp/errors.ts";
 import { bytesEqual } from "../../core/encoding/bytes.ts";
 import { QueueCache } from "./queue_cache.ts";
-import type {
-  DeletedMessage,
-  NotifierCredentials,
-  QueueParty,
-  QueueRecord,
-  QueueStatus,
-  RelayStore,
-  StoredMessage,
-  StoredNotification,
-  WriteResult,
+import {
+  type DeletedMessage,
+  type NotifierCredentials,
+  type QueueParty,
+  type QueueRecord,
+  type QueueStatus,
+  type RelayStore,
+  type ServiceRecord,
+  ServiceRoleError,
+  type StoredMessage,
+  type StoredNotification,
+  type WriteResult,
 } from "./types.ts";
 
 const SCHEMA = `
@@ -41,7 +43,16 @@ CREATE TABLE IF NOT EXISTS queues (
   rcv_ntf_dh_secret BLOB,
   status TEXT NOT NULL DEFAULT 'active',
   blocked_info TEXT,
-  updated_at INTEGER
+  updated_at INTEGER,
+  ntf_service_id BLOB,
+  rcv_service_id BLOB
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS services (
+  service_id BLOB PRIMARY KEY,
+  role TEXT NOT NULL,
+  cert_hash BLOB NOT NULL UNIQUE,
+  cert_chain BLOB NOT NULL,
+  created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS messages (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -65,10 +76,24 @@ CREATE INDEX IF NOT EXISTS notifications_by_notifier ON notifications (notifier_
 CREATE INDEX IF NOT EXISTS notifications_by_ts ON notifications (ts);
 `;
 
+/** Columns added after the first release: added to databases made before them. */
+const ADDED_COLUMNS = [["queues", "ntf_service_id", "BLOB"], ["queues", "rcv_service_id", "BLOB"]] as const;
+const INDEXES = "CREATE INDEX IF NOT EXISTS queues_by_ntf_service ON queues (ntf_service_id);";
+
 type Row = Record<string, unknown>;
 
 function encodeKeys(keys: readonly AuthPublicKey[]): Uint8Array {
   return encode((w) => w.list(keys, (w, k) => w.shortBytes(encodePublicKeyDer(k))));
+}
+
+function encodeChain(chain: readonly Uint8Array[]): Uint8Array {
+  return encode((w) => w.list(chain, (w, c) => w.largeBytes(c)));
+}
+
+function decodeChain(bytes: Uint8Array): Uint8Array[] {
+  const r = decode(bytes, (r) => r.list((r) => r.largeBytes().slice()));
+  if (!r.ok) throw new Error(`corrupt service certificate chain in store: ${r.error.message}`);
+  return r.value;
 }
 
 function decodeKeys(bytes: Uint8Array): AuthPublicKey[] {
@@ -95,6 +120,7 @@ function queueFromRow(row: Row): QueueRecord {
       notifierId: bytes("notifier_id"),
       notifierKey: decodePublicKeyDer(bytes("notifier_key")) as AuthPublicKey,
       rcvNtfDhSecret: bytes("rcv_ntf_dh_secret"),
+      ...(row.ntf_service_id ? { ntfServiceId: bytes("ntf_service_id") } : {}),
     }
     : undefined;
   return {
@@ -108,6 +134,7 @@ function queueFromRow(row: Row): QueueRecord {
     notifier,
     status: statusOf(row),
     updatedAt: (row.updated_at ?? undefined) as number | undefined,
+    ...(row.rcv_service_id ? { rcvServiceId: bytes("rcv_service_id") } : {}),
   };
 }
 
@@ -159,6 +186,13 @@ export class SqliteRelayStore implements RelayStore {
     this.#db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${options.synchronous ?? "NORMAL"};`);
     this.#db.exec("PRAGMA foreign_keys = OFF; PRAGMA cache_size = -2000;");
     this.#db.exec(SCHEMA);
+    for (const [table, column, type] of ADDED_COLUMNS) {
+      const columns = this.#db.prepare(`PRAGMA table_info(${table})`).all() as Row[];
+      if (!columns.some((c) => c.name === column)) {
+        this.#db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+      }
+    }
+    this.#db.exec(INDEXES);
   }
 
   #q(sql: string): StatementSync {
@@ -199,8 +233,9 @@ export class SqliteRelayStore implements RelayStore {
     try {
       this.#q(
         `INSERT INTO queues (recipient_id, recipient_keys, rcv_dh_secret, sender_id, sender_key, queue_mode,
-          link_id, link_fixed, link_user, notifier_id, notifier_key, rcv_ntf_dh_secret, status, blocked_info, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          link_id, link_fixed, link_user, notifier_id, notifier_key, rcv_ntf_dh_secret, status, blocked_info, updated_at,
+          ntf_service_id, rcv_service_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         q.recipientId,
         encodeKeys(q.recipientKeys),
@@ -217,6 +252,8 @@ export class SqliteRelayStore implements RelayStore {
         q.status.type,
         q.status.type === "blocked" ? encodeBlockingInfo(q.status.info) : null,
         q.updatedAt ?? null,
+        q.notifier?.ntfServiceId ?? null,
+        q.rcvServiceId ?? null,
       );
       return true;
     } catch (e) {
@@ -282,7 +319,7 @@ export class SqliteRelayStore implements RelayStore {
     const old = this.getQueue("recipient", recipientId)?.notifier;
     if (old) this.#q("DELETE FROM notifications WHERE notifier_id = ?").run(old.notifierId);
     this.#q(
-      "UPDATE queues SET notifier_id = ?, notifier_key = ?, rcv_ntf_dh_secret = ? WHERE recipient_id = ?",
+      "UPDATE queues SET notifier_id = ?, notifier_key = ?, rcv_ntf_dh_secret = ?, ntf_service_id = NULL WHERE recipient_id = ?",
     )
       .run(n.notifierId, encodePublicKeyDer(n.notifierKey), n.rcvNtfDhSecret, recipientId);
     this.#queues.forget(recipientId);
@@ -293,9 +330,62 @@ export class SqliteRelayStore implements RelayStore {
     const old = this.getQueue("recipient", recipientId)?.notifier;
     if (old) this.#q("DELETE FROM notifications WHERE notifier_id = ?").run(old.notifierId);
     this.#q(
-      "UPDATE queues SET notifier_id = NULL, notifier_key = NULL, rcv_ntf_dh_secret = NULL WHERE recipient_id = ?",
+      "UPDATE queues SET notifier_id = NULL, notifier_key = NULL, rcv_ntf_dh_secret = NULL, ntf_service_id = NULL WHERE recipient_id = ?",
     ).run(recipientId);
     this.#queues.forget(recipientId);
+  }
+
+  getCreateService(candidate: ServiceRecord): Uint8Array {
+    const row = this.#q("SELECT service_id, role FROM services WHERE cert_hash = ?").get(
+      candidate.certHash,
+    ) as
+      | Row
+      | undefined;
+    if (row) {
+      if (row.role !== candidate.role) {
+        throw new ServiceRoleError("the certificate belongs to a service of another role");
+      }
+      return row.service_id as Uint8Array;
+    }
+    this.#q(
+      "INSERT INTO services (service_id, role, cert_hash, cert_chain, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+      .run(
+        candidate.serviceId,
+        candidate.role,
+        candidate.certHash,
+        encodeChain(candidate.certChain),
+        candidate.createdAt,
+      );
+    return candidate.serviceId;
+  }
+
+  *allServices(): Iterable<ServiceRecord> {
+    for (const row of this.#q("SELECT * FROM services ORDER BY service_id").all() as Row[]) {
+      yield {
+        serviceId: row.service_id as Uint8Array,
+        role: row.role as ServiceRecord["role"],
+        certChain: decodeChain(row.cert_chain as Uint8Array),
+        certHash: row.cert_hash as Uint8Array,
+        createdAt: row.created_at as number,
+      };
+    }
+  }
+
+  setQueueService(
+    recipientId: Uint8Array,
+    side: "recipient" | "notifier",
+    serviceId: Uint8Array | undefined,
+  ): void {
+    this.#queues.forget(recipientId);
+    const column = side === "recipient" ? "rcv_service_id" : "ntf_service_id";
+    this.#q(`UPDATE queues SET ${column} = ? WHERE recipient_id = ?`).run(serviceId ?? null, recipientId);
+  }
+
+  serviceNotifierCount(serviceId: Uint8Array): number {
+    return (this.#q("SELECT count(*) AS n FROM queues WHERE ntf_service_id = ?").get(serviceId) as {
+      n: number;
+    }).n;
   }
 
   setStatus(recipientId: Uint8Array, status: QueueStatus): void {
@@ -402,6 +492,19 @@ export class SqliteRelayStore implements RelayStore {
       notifierId,
     ) as Row[];
     if (rows.length > 0) this.#q("DELETE FROM notifications WHERE notifier_id = ?").run(notifierId);
+    return rows.map(notificationFromRow);
+  }
+
+  takeServiceNotifications(serviceId: Uint8Array): StoredNotification[] {
+    const rows = this.#q(
+      `SELECT n.* FROM notifications n JOIN queues q ON q.notifier_id = n.notifier_id
+       WHERE q.ntf_service_id = ? ORDER BY n.seq`,
+    ).all(serviceId) as Row[];
+    if (rows.length > 0) {
+      this.#q(
+        "DELETE FROM notifications WHERE notifier_id IN (SELECT notifier_id FROM queues WHERE ntf_service_id = ?)",
+      ).run(serviceId);
+    }
     return rows.map(notificationFromRow);
   }
 

@@ -15,41 +15,28 @@ import { bytesEqual } from "../../core/encoding/bytes.ts";
 import { decodePublicKeyDer, encodePublicKeyDer, KeyError } from "../../core/crypto/keys.ts";
 import { type BlockingInfo, decodeBlockingInfo, encodeBlockingInfo } from "../../core/smp/errors.ts";
 import type { AuthPublicKey, QueueLinkData, QueueMode } from "../../core/smp/mod.ts";
-import type {
-  NotifierCredentials,
-  QueueRecord,
-  QueueStatus,
-  RelayStore,
-  StoredMessage,
-  StoredNotification,
+import {
+  type NotifierCredentials,
+  type QueueRecord,
+  type QueueStatus,
+  type RelayStore,
+  type ServiceRecord,
+  ServiceRoleError,
+  type StoredMessage,
+  type StoredNotification,
 } from "./types.ts";
+import type { ServiceRole } from "../../core/smp/handshake.ts";
+
+export type { ServiceRecord, ServiceRole };
 
 // ---------------------------------------------------------------------------------------------
 // Records
 
-export interface StoreLogNotifier extends NotifierCredentials {
-  /** the notification service (v16+ service client) the notifier is subscribed through */
-  readonly ntfServiceId?: Uint8Array;
-}
+/** A notifier as the store log holds it: with the service it is associated with, if any. */
+export type StoreLogNotifier = NotifierCredentials;
 
-/** A queue as the store log holds it (`QueueRec`): the relay's record plus service associations. */
-export interface StoreLogQueue extends Omit<QueueRecord, "notifier"> {
-  readonly notifier?: StoreLogNotifier;
-  readonly rcvServiceId?: Uint8Array;
-}
-
-/** `SMPServiceRole`: messaging, notifier or proxy client */
-export type ServiceRole = "M" | "N" | "P";
-
-/** `ServiceRec`: a service client known by the hash of its long-term certificate */
-export interface ServiceRecord {
-  readonly serviceId: Uint8Array;
-  readonly role: ServiceRole;
-  /** DER certificates of the client's chain, leaf first */
-  readonly certChain: readonly Uint8Array[];
-  readonly certHash: Uint8Array;
-  readonly createdAt: number;
-}
+/** A queue as the store log holds it (`QueueRec`), service associations included. */
+export type StoreLogQueue = QueueRecord;
 
 /** One store log line (`StoreLogRecord`); every queue is named by its recipient ID. */
 export type StoreLogRecord =
@@ -680,10 +667,10 @@ export interface StoreLogImportSummary extends FileSummary {
   readonly queues: number;
   /** live queues not added because one of their IDs is already used in the store */
   readonly alreadyInStore: number;
-  /** services in the log; this relay does not accept service clients, so they are not imported */
+  /** services added to the store (NEW_SERVICE) */
   readonly services: number;
-  /** queues whose association with a service was dropped (their clients resubscribe one by one) */
-  readonly serviceAssociationsDropped: number;
+  /** queues associated with a service (on their recipient or notifier side) */
+  readonly serviceAssociations: number;
 }
 
 export interface MessagesImportSummary extends FileSummary {
@@ -707,19 +694,23 @@ export interface ImportSummary {
 export function importReferenceStore(store: RelayStore, options: ImportOptions): ImportSummary {
   const replay = replayLines(readLines(options.storeLogPath));
   return store.transaction(() => {
-    let queues = 0, alreadyInStore = 0, serviceAssociationsDropped = 0;
-    for (const q of replay.queues) {
-      if (q.rcvServiceId || q.notifier?.ntfServiceId) serviceAssociationsDropped++;
-      if (store.addQueue(toQueueRecord(q))) queues++;
-      else alreadyInStore++;
+    let queues = 0, alreadyInStore = 0, services = 0, serviceAssociations = 0;
+    for (const s of replay.services) {
+      try {
+        if (bytesEqual(store.getCreateService(s), s.serviceId)) services++;
+      } catch (e) {
+        if (!(e instanceof ServiceRoleError)) throw e; // the store knows the certificate in another role
+      }
     }
-    const storeLog = {
-      ...replay.summary,
-      queues,
-      alreadyInStore,
-      services: replay.services.length,
-      serviceAssociationsDropped,
-    };
+    for (const q of replay.queues) {
+      if (!store.addQueue(q)) {
+        alreadyInStore++;
+        continue;
+      }
+      queues++;
+      if (q.rcvServiceId || q.notifier?.ntfServiceId) serviceAssociations++;
+    }
+    const storeLog = { ...replay.summary, queues, alreadyInStore, services, serviceAssociations };
     const { messagesPath, notificationsPath, expireBefore } = options;
     return {
       storeLog,
@@ -806,12 +797,13 @@ export interface ExportSummary {
 export function exportReferenceStore(store: RelayStore, options: ExportOptions): ExportSummary {
   return store.transaction(() => {
     const count = { queues: 0, messages: 0, quotaMarkers: 0, notifications: 0 };
+    const queues = map(store.allQueues(), (queue) => {
+      count.queues++;
+      return queue;
+    });
     writeFileAtomically(
       options.storeLogPath,
-      map(store.allQueues(), (queue) => {
-        count.queues++;
-        return encodeStoreLogRecord({ type: "CREATE", queue });
-      }),
+      encodeCompactedStoreLog({ queues, services: store.allServices() }),
     );
     writeFileAtomically(options.messagesPath, messageLines(store, count));
     if (options.notificationsPath !== undefined) {
@@ -842,13 +834,6 @@ function* messageLines(
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-function toQueueRecord(q: StoreLogQueue): QueueRecord {
-  const { rcvServiceId: _, notifier, ...rest } = q;
-  if (!notifier) return rest;
-  const { ntfServiceId: __, ...credentials } = notifier;
-  return { ...rest, notifier: credentials };
-}
 
 function sameKey(a: AuthPublicKey, b: AuthPublicKey): boolean {
   return a.algorithm === b.algorithm && bytesEqual(a.raw, b.raw);

@@ -8,7 +8,7 @@ import { encodeBase64Url } from "../../core/encoding/base64.ts";
 import { publicKey } from "../../core/crypto/keys.ts";
 import type { AuthPublicKey } from "../../core/smp/mod.ts";
 import { SqliteRelayStore } from "./sqlite.ts";
-import type { QueueRecord, StoredMessage } from "./types.ts";
+import { type QueueRecord, ServiceRoleError, type StoredMessage } from "./types.ts";
 import {
   decodeMessageLogRecord,
   decodeNotificationLogRecord,
@@ -450,15 +450,39 @@ Deno.test("every queue field survives import into SQLite and export", () => {
   });
 });
 
-Deno.test("service associations are dropped on import and counted", () => {
-  const log = [...encodeCompactedStoreLog({ queues: [fullQueue] })].join("\n") + "\n";
+Deno.test("services and their queue associations survive import into SQLite and export", () => {
+  const services = [
+    {
+      serviceId: id(5),
+      role: "N" as const,
+      certChain: [fill(0x41, 300), fill(0x42, 31)],
+      certHash: fill(7, 32),
+      createdAt: 1700000000,
+    },
+    {
+      serviceId: id(6),
+      role: "M" as const,
+      certChain: [fill(0x43, 30)],
+      certHash: fill(8, 32),
+      createdAt: 1700000001,
+    },
+  ];
+  const log = [...encodeCompactedStoreLog({ queues: [fullQueue], services })].join("\n") + "\n";
   withStore((store, dir) => {
     Deno.writeTextFileSync(`${dir}/in.log`, log);
     const s = importReferenceStore(store, { storeLogPath: `${dir}/in.log` });
-    assert.equal(s.storeLog.serviceAssociationsDropped, 1);
+    assert.deepEqual([s.storeLog.services, s.storeLog.serviceAssociations], [2, 1]);
     const q = store.getQueue("recipient", id(1))!;
-    assert.equal("ntfServiceId" in q.notifier!, false);
-    assert.deepEqual(q.notifier!.notifierId, id(4));
+    assert.deepEqual([q.notifier!.ntfServiceId, q.rcvServiceId], [id(5), id(6)]);
+    assert.equal(store.serviceNotifierCount(id(5)), 1);
+    exportReferenceStore(store, { storeLogPath: `${dir}/out.log`, messagesPath: `${dir}/msgs.log` });
+    assert.equal(Deno.readTextFileSync(`${dir}/out.log`), log);
+    // the same certificate in another role is refused; in its own role it is the same service
+    assert.throws(
+      () => store.getCreateService({ ...services[0], serviceId: id(9), role: "M" }),
+      ServiceRoleError,
+    );
+    assert.deepEqual(store.getCreateService({ ...services[0], serviceId: id(9) }), id(5));
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import type { EntityStatus } from "../../core/smp/errors.ts";
 import type { AuthPublicKey, QueueLinkData, QueueMode } from "../../core/smp/mod.ts";
+import type { ServiceRole } from "../../core/smp/handshake.ts";
 
 export type QueueStatus = EntityStatus;
 
@@ -11,6 +12,20 @@ export interface NotifierCredentials {
   readonly notifierId: Uint8Array;
   readonly notifierKey: AuthPublicKey;
   readonly rcvNtfDhSecret: Uint8Array;
+  /** the notifier service (v16+) the queue's notifications go to, once it subscribed as one */
+  readonly ntfServiceId?: Uint8Array;
+}
+
+/** `ServiceRec`: a service client (smp.md §2.6), known by the hash of its identity certificate. */
+export interface ServiceRecord {
+  readonly serviceId: Uint8Array;
+  readonly role: ServiceRole;
+  /** DER certificates of its TLS chain, leaf first */
+  readonly certChain: readonly Uint8Array[];
+  /** SHA-256 of the identity certificate */
+  readonly certHash: Uint8Array;
+  /** seconds since the epoch */
+  readonly createdAt: number;
 }
 
 export interface QueueRecord {
@@ -26,6 +41,8 @@ export interface QueueRecord {
   readonly status: QueueStatus;
   /** the day (seconds at 00:00 UTC) the queue was last used */
   readonly updatedAt?: number;
+  /** the messaging service (v16+) that created or subscribed to the queue */
+  readonly rcvServiceId?: Uint8Array;
 }
 
 export type StoredMessage =
@@ -76,7 +93,21 @@ export interface RelayStore {
   setRecipientKeys(recipientId: Uint8Array, keys: readonly AuthPublicKey[]): void;
   setLink(recipientId: Uint8Array, linkId: Uint8Array, data: QueueLinkData): boolean;
   deleteLink(recipientId: Uint8Array): void;
-  /** false when the notifier ID collides */
+  /**
+   * The service with this certificate hash, or `candidate` stored as a new one; throws
+   * ServiceRoleError when the certificate belongs to a service of another role
+   */
+  getCreateService(candidate: ServiceRecord): Uint8Array;
+  allServices(): Iterable<ServiceRecord>;
+  /** associates the queue's recipient or notifier side with a service, or ends the association */
+  setQueueService(
+    recipientId: Uint8Array,
+    side: "recipient" | "notifier",
+    serviceId: Uint8Array | undefined,
+  ): void;
+  /** queues whose notifier side is associated with the service */
+  serviceNotifierCount(serviceId: Uint8Array): number;
+  /** false when the notifier ID collides; a new notifier is not associated with any service */
   setNotifier(recipientId: Uint8Array, notifier: NotifierCredentials): boolean;
   deleteNotifier(recipientId: Uint8Array): void;
   setStatus(recipientId: Uint8Array, status: QueueStatus): void;
@@ -100,6 +131,8 @@ export interface RelayStore {
 
   addNotification(n: StoredNotification): void;
   takeNotifications(notifierId: Uint8Array): StoredNotification[];
+  /** the notifications of every queue whose notifier side is associated with the service */
+  takeServiceNotifications(serviceId: Uint8Array): StoredNotification[];
   expireNotifications(before: number): number;
 
   /** messages and QUOTA markers waiting in one queue */
@@ -124,4 +157,9 @@ export interface RelayStore {
   allNotifications(): Iterable<StoredNotification>;
 
   close(): void;
+}
+
+/** A certificate already identifies a service of another role (`getCreateService` → SERVICE). */
+export class ServiceRoleError extends Error {
+  override name = "ServiceRoleError";
 }
