@@ -30,6 +30,10 @@ export const MAX_PENDING_WRITES = 256;
 export class RelayClient {
   readonly subscriptions = new Map<string, Subscription>();
   readonly notifierSubscriptions = new Set<string>();
+  /** in a notifier service's session: the queues it is subscribed to as the service */
+  ntfServiceSubsCount = 0;
+  /** in a notifier service's session: NSUBS subscribed it to all of the service's queues */
+  ntfServiceSubscribed = false;
   readonly connectedAt = Date.now();
   lastActiveAt = Date.now();
   lastSentAt = Date.now();

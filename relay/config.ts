@@ -63,6 +63,8 @@ export interface RelayConfig extends RelayPaths {
   readonly proxyNetwork: NetworkOptions;
   /** `[PROXY] own_server_domains` */
   readonly ownServerDomains: readonly string[];
+  /** `[TRANSPORT] accept_service_credentials`: ask clients for a TLS certificate, so services can connect */
+  readonly acceptServiceCredentials: boolean;
   /** `[PROXY] client_concurrency`: a client's proxied commands (PRXY/PFWD) in progress at once */
   readonly proxyClientConcurrency: number;
 }
@@ -110,6 +112,7 @@ export function parseRelayConfig(text: string, paths: RelayPaths, path = INI_FIL
       }
       : undefined,
     maxConnections: ini.int("TRANSPORT", "max_connections", 10000, 0),
+    acceptServiceCredentials: ini.bool("TRANSPORT", "accept_service_credentials", true),
     panel: parsePanelConfig(ini, { admin: controlAdminPassword, user: controlUserPassword }),
     web: parseWebConfig(ini),
     information: parseServerInformation(ini),

@@ -8,10 +8,19 @@
  * rolled back alone and disconnects its client; a failed commit discards the whole group and
  * disconnects every client in it.
  */
-import { bytesEqual, constantTimeEqual, toHex } from "../core/encoding/bytes.ts";
+import { bytesEqual, concatBytes, constantTimeEqual, toHex } from "../core/encoding/bytes.ts";
 import { encode } from "../core/encoding/binary.ts";
 import { pad, PAD_BYTE, PaddingError } from "../core/encoding/padding.ts";
-import { decodePublicKeyDer, dh, generateKeyPair, type PublicKey, randomBytes } from "../core/crypto/keys.ts";
+import {
+  decodePublicKeyDer,
+  dh,
+  generateKeyPair,
+  type PublicKey,
+  randomBytes,
+  SIGNATURE_LENGTH,
+  verify,
+} from "../core/crypto/keys.ts";
+import type { ServiceRole } from "../core/smp/handshake.ts";
 import {
   cbDecrypt,
   cbDecryptNoPad,
@@ -104,6 +113,8 @@ export interface ProxyAgent {
 export interface RelayConnection extends BlockStream {
   readonly sessionId: Uint8Array;
   readonly alpnNegotiated: boolean;
+  /** the certificate chain the client presented in TLS: a service's (empty for other clients) */
+  readonly peerCertificates?: readonly Uint8Array[];
 }
 
 const NO_ID = new Uint8Array(0);
@@ -112,6 +123,35 @@ const DAY = 86400;
 export const PROXIED_T_LENGTH = 16226;
 /** MSG plaintext is padded to `MaxRcvMessageLen + 2` whatever the version */
 export const RCV_MESSAGE_PADDED_LENGTH = 16106;
+
+/** The service role whose sessions may send a command (`partyClientRole`); PING is anyone's. */
+const COMMAND_ROLE: Partial<Record<Command["type"], ServiceRole>> = {
+  NEW: "M",
+  SUB: "M",
+  SUBS: "M",
+  KEY: "M",
+  RKEY: "M",
+  LSET: "M",
+  LDEL: "M",
+  NKEY: "M",
+  NDEL: "M",
+  GET: "M",
+  ACK: "M",
+  OFF: "M",
+  DEL: "M",
+  QUE: "M",
+  SKEY: "M",
+  SEND: "M",
+  LKEY: "M",
+  LGET: "M",
+  PRXY: "M",
+  PFWD: "M",
+  NSUB: "N",
+  NSUBS: "N",
+  RFWD: "P",
+};
+/** Commands a service session signs with its service key beside the queue key (`useServiceAuth`). */
+const SERVICE_SIGNED = new Set<Command["type"]>(["NEW", "SUB", "NSUB"]);
 
 /** An event for another connection (or the same one), sent once the transaction committed. */
 interface Effect {
@@ -166,6 +206,8 @@ export class Relay {
   readonly #subscribers = new Map<string, RelayClient>();
   /** notifier ID (hex) → the connection subscribed to its notifications */
   readonly #notifierSubscribers = new Map<string, RelayClient>();
+  /** by service ID: the client subscribed as that notifier service (NSUB as the service, or NSUBS) */
+  readonly #ntfServiceSubscribers = new Map<string, RelayClient>();
   #nextClientId = 1;
   #pending: PendingBlock[] = [];
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -206,6 +248,17 @@ export class Relay {
           keyHash: this.#o.identity.keyHash,
           chain: this.#o.identity.chain,
           signKey: this.#o.identity.signKey,
+          peerChain: conn.peerCertificates,
+          getService: (role, chain, certHash) =>
+            this.#store.transaction(() =>
+              this.#store.getCreateService({
+                serviceId: randomBytes(24),
+                role,
+                certChain: chain,
+                certHash,
+                createdAt: this.#o.now(),
+              })
+            ),
         }),
         this.#o.handshakeTimeoutMs,
       );
@@ -342,13 +395,25 @@ export class Relay {
 
   /** Verifies and executes one command; returns the response, or undefined when it comes later. */
   #execute(p: Processing, t: RawTransmission, cmd: Command, verifier: AuthorizationVerifier): Reply {
-    const auth = { bytes: t.authorization, authorized: t.authorized, corrId: t.corrId };
+    const service = p.client.transport.session.service;
+    // a service session may only use its role's commands, and signs NEW/SUB/NSUB with its
+    // service key too; no other command carries a service signature (Server.hs verifyQueueTransmission)
+    const role = COMMAND_ROLE[cmd.type];
+    if (service && role && service.role !== role) return err(cmdError("PROHIBITED"));
+    if (!SERVICE_SIGNED.has(cmd.type) || !service) {
+      if (t.serviceSignature) return err({ type: "SERVICE" });
+    } else if (!t.serviceSignature || !verify(service.key, t.authorized, t.serviceSignature)) {
+      return err({ type: "SERVICE" });
+    }
+    // with a service signature the queue key signs the service's certificate hash too
+    const authorized = service && t.serviceSignature
+      ? concatBytes(service.certHash, t.authorized)
+      : t.authorized;
+    const auth = { bytes: t.authorization, authorized, corrId: t.corrId };
     const authFailed = (): BrokerMsg => {
       this.#countAuthFailure(cmd);
       return err({ type: "AUTH" });
     };
-    // service signatures belong to service sessions, which this relay does not accept
-    if (t.serviceSignature) return err({ type: "SERVICE" });
     switch (cmd.type) {
       case "PING":
         return { type: "PONG" };
@@ -357,8 +422,12 @@ export class Relay {
         return this.#createQueue(p, t, cmd.req);
       case "SUBS":
         return err(cmdError("PROHIBITED"));
-      case "NSUBS":
-        return err({ type: "SERVICE" });
+      case "NSUBS": {
+        // signed by the service key alone, for the service's own ID
+        const signed = service && t.authorization.length === SIGNATURE_LENGTH.Ed25519 &&
+          bytesEqual(t.entityId, service.id) && verify(service.key, t.authorized, t.authorization);
+        return signed ? this.#subscribeService(p, service.id) : err({ type: "SERVICE" });
+      }
       case "PRXY":
       case "PFWD":
         return this.#proxyCommand(p, t, cmd);
@@ -448,7 +517,7 @@ export class Relay {
         return this.#withQueue(q, () => {
           if (q.notifier) {
             this.#store.deleteNotifier(q.recipientId);
-            this.#endNotifierSubscription(p.effects, q.notifier.notifierId, { type: "DELD" });
+            this.#endNotifierSubscription(p.effects, q.notifier, { type: "DELD" });
             this.stats.inc("ntfDeleted");
           }
           return { type: "OK" };
@@ -483,6 +552,8 @@ export class Relay {
     const passwordOk = !password ||
       (req.basicAuth !== undefined && constantTimeEqual(req.basicAuth, password));
     if (!this.#o.allowNewQueues || !passwordOk) return err({ type: "AUTH" });
+    const serviceId = p.client.transport.session.service?.id;
+    if (serviceId && req.subMode !== "S") return err(cmdError("PROHIBITED"));
     const serverDh = generateKeyPair("X25519");
     const ntf = req.ntfCreds && { creds: req.ntfCreds, key: generateKeyPair("X25519") };
     const link = req.queueReqData?.link;
@@ -509,6 +580,7 @@ export class Relay {
           : undefined,
         status: { type: "active" },
         updatedAt: Math.floor(this.#o.now() / DAY) * DAY,
+        rcvServiceId: serviceId,
       };
       if (!this.#store.addQueue(q)) {
         if (link) return err({ type: "AUTH" }); // client-chosen IDs are not retried
@@ -525,6 +597,7 @@ export class Relay {
           srvDhKey: serverDh.publicKey,
           queueMode: q.queueMode,
           linkId: q.link?.linkId,
+          serviceId,
           serverNtfCreds: ntf && notifierId ? { notifierId, srvNtfDhKey: ntf.key.publicKey } : undefined,
         },
       };
@@ -561,9 +634,10 @@ export class Relay {
       this.stats.inc("qSub");
     }
     const head = this.#store.peekMessage(q.recipientId);
-    if (!head) return { type: "SOK" };
+    const sok: BrokerMsg = { type: "SOK", serviceId: p.client.transport.session.service?.id };
+    if (!head) return sok;
     sub.delivered = { msgId: head.msgId, ts: this.#o.now() };
-    return { msg: { type: "SOK" }, followUp: [event(t.entityId, this.#encryptMsg(q, head))] };
+    return { msg: sok, followUp: [event(t.entityId, this.#encryptMsg(q, head))] };
   }
 
   #get(p: Processing, q: QueueRecord): BrokerMsg {
@@ -711,7 +785,7 @@ export class Relay {
       subscriber.subscriptions.delete(key);
       p.effects.push({ to: subscriber, event: event(q.recipientId, { type: "DELD" }) });
     }
-    if (q.notifier) this.#endNotifierSubscription(p.effects, q.notifier.notifierId, { type: "DELD" });
+    if (q.notifier) this.#endNotifierSubscription(p.effects, q.notifier, { type: "DELD" });
     return { type: "OK" };
   }
 
@@ -721,34 +795,119 @@ export class Relay {
     for (let attempt = 0; attempt < 3; attempt++) {
       const notifierId = randomBytes(24);
       if (!this.#store.setNotifier(q.recipientId, { notifierId, notifierKey: key, rcvNtfDhSecret })) continue;
-      if (q.notifier) this.#endNotifierSubscription(p.effects, q.notifier.notifierId, { type: "DELD" });
+      if (q.notifier) this.#endNotifierSubscription(p.effects, q.notifier, { type: "DELD" });
       this.stats.inc("ntfCreated");
       return { type: "NID", notifierId, srvNtfDhKey: serverKey.publicKey };
     }
     return err({ type: "INTERNAL" });
   }
 
-  #endNotifierSubscription(effects: Effect[], notifierId: Uint8Array, msg: BrokerMsg): void {
-    const key = toHex(notifierId);
+  /**
+   * The notifier is deleted (DELD) or subscribed elsewhere (END): tells its subscriber, one
+   * subscribed to it alone or the notifier service it is associated with.
+   */
+  #endNotifierSubscription(
+    effects: Effect[],
+    notifier: { readonly notifierId: Uint8Array; readonly ntfServiceId?: Uint8Array },
+    msg: BrokerMsg,
+    except?: RelayClient,
+  ): void {
+    const key = toHex(notifier.notifierId);
     const subscriber = this.#notifierSubscribers.get(key);
-    if (!subscriber) return;
-    this.#notifierSubscribers.delete(key);
-    subscriber.notifierSubscriptions.delete(key);
-    effects.push({ to: subscriber, event: event(notifierId, msg) });
+    if (subscriber && subscriber !== except) {
+      this.#notifierSubscribers.delete(key);
+      subscriber.notifierSubscriptions.delete(key);
+      effects.push({ to: subscriber, event: event(notifier.notifierId, msg) });
+    }
+    if (notifier.ntfServiceId) {
+      this.#endServiceQueue(effects, notifier.ntfServiceId, notifier.notifierId, msg, except);
+    }
+  }
+
+  /** One queue leaves the service's subscription: END or DELD for it to the service's client. */
+  #endServiceQueue(
+    effects: Effect[],
+    serviceId: Uint8Array,
+    notifierId: Uint8Array,
+    msg: BrokerMsg,
+    except?: RelayClient,
+  ): void {
+    const serviceClient = this.#ntfServiceSubscribers.get(toHex(serviceId));
+    if (!serviceClient || serviceClient === except) return;
+    serviceClient.ntfServiceSubsCount = Math.max(0, serviceClient.ntfServiceSubsCount - 1);
+    effects.push({ to: serviceClient, event: event(notifierId, msg) });
+  }
+
+  /**
+   * `client` is now the one subscribed as the service; the client that was (another one) gets
+   * ENDS with the count of queues it had (Server.hs `cancelServiceSubs`).
+   */
+  #takeServiceSubscription(effects: Effect[], serviceId: Uint8Array, client: RelayClient): void {
+    const key = toHex(serviceId);
+    const previous = this.#ntfServiceSubscribers.get(key);
+    this.#ntfServiceSubscribers.set(key, client);
+    if (!previous || previous === client) return;
+    const count = previous.ntfServiceSubsCount;
+    previous.ntfServiceSubsCount = 0;
+    previous.ntfServiceSubscribed = false;
+    effects.push({ to: previous, event: event(serviceId, { type: "ENDS", count: BigInt(count) }) });
   }
 
   #subscribeNotifier(p: Processing, q: QueueRecord): BrokerMsg {
-    const key = toHex(q.notifier!.notifierId);
+    const notifier = q.notifier!;
+    const service = p.client.transport.session.service;
+    if (service) return this.#subscribeNotifierAsService(p, q, notifier, service.id);
+    if (notifier.ntfServiceId) {
+      // the queue leaves its service: subscribed alone from now on
+      this.#store.setQueueService(q.recipientId, "notifier", undefined);
+      this.#endServiceQueue(p.effects, notifier.ntfServiceId, notifier.notifierId, { type: "END" }, p.client);
+    }
+    const key = toHex(notifier.notifierId);
     const previous = this.#notifierSubscribers.get(key);
     if (previous === p.client) {
       this.stats.inc("ntfSubDuplicate");
       return { type: "SOK" };
     }
-    if (previous) this.#endNotifierSubscription(p.effects, q.notifier!.notifierId, { type: "END" });
+    if (previous) {
+      this.#endNotifierSubscription(p.effects, { notifierId: notifier.notifierId }, { type: "END" });
+    }
     this.#notifierSubscribers.set(key, p.client);
     p.client.notifierSubscriptions.add(key);
     this.stats.inc("ntfSub");
     return { type: "SOK" };
+  }
+
+  /** NSUB in a notifier service's session: the queue is associated with the service (Server.hs `subscribeNotifications`). */
+  #subscribeNotifierAsService(
+    p: Processing,
+    q: QueueRecord,
+    notifier: NonNullable<QueueRecord["notifier"]>,
+    serviceId: Uint8Array,
+  ): BrokerMsg {
+    const previousService = notifier.ntfServiceId;
+    const same = previousService !== undefined && bytesEqual(previousService, serviceId);
+    // a repeated association (a response that was lost) subscribes only a client not yet subscribed
+    if (same && p.client.ntfServiceSubsCount > 0) return { type: "SOK", serviceId };
+    if (!same) this.#store.setQueueService(q.recipientId, "notifier", serviceId);
+    if (previousService && !same) {
+      this.#endServiceQueue(p.effects, previousService, notifier.notifierId, { type: "END" }, p.client);
+    }
+    // whoever was subscribed to this queue alone is not any more
+    this.#endNotifierSubscription(p.effects, { notifierId: notifier.notifierId }, { type: "END" });
+    p.client.ntfServiceSubsCount++;
+    this.#takeServiceSubscription(p.effects, serviceId, p.client);
+    return { type: "SOK", serviceId };
+  }
+
+  /** NSUBS: every queue associated with the service, as one subscription (SOKS count). */
+  #subscribeService(p: Processing, serviceId: Uint8Array): BrokerMsg {
+    const client = p.client;
+    if (client.ntfServiceSubscribed) return { type: "SOKS", count: BigInt(client.ntfServiceSubsCount) };
+    const count = this.#store.serviceNotifierCount(serviceId);
+    client.ntfServiceSubscribed = true;
+    client.ntfServiceSubsCount = count;
+    this.#takeServiceSubscription(p.effects, serviceId, client);
+    return { type: "SOKS", count: BigInt(count) };
   }
 
   #queueInfo(client: RelayClient, q: QueueRecord): string {
@@ -883,6 +1042,16 @@ export class Relay {
       this.stats.inc("msgNtfs", fresh.length);
       client.send(fresh.map((n) => event(notifierId, { type: "NMSG", nonce: n.nonce, encMeta: n.encMeta })));
     }
+    for (const [key, client] of this.#ntfServiceSubscribers) {
+      const pending = this.#store.transaction(() => this.#store.takeServiceNotifications(fromHexId(key)));
+      const fresh = pending.filter((n) => n.ts >= now - this.#o.notificationTtl);
+      if (fresh.length < pending.length) this.stats.inc("msgNtfExpired", pending.length - fresh.length);
+      if (fresh.length === 0) continue;
+      this.stats.inc("msgNtfs", fresh.length);
+      client.send(
+        fresh.map((n) => event(n.notifierId, { type: "NMSG", nonce: n.nonce, encMeta: n.encMeta })),
+      );
+    }
   }
 
   /** Removes expired messages and notifications from every queue (every 2 hours, and at start). */
@@ -940,7 +1109,7 @@ export class Relay {
         subscriber.subscriptions.delete(key);
         effects.push({ to: subscriber, event: event(q.recipientId, { type: "DELD" }) });
       }
-      if (q.notifier) this.#endNotifierSubscription(effects, q.notifier.notifierId, { type: "DELD" });
+      if (q.notifier) this.#endNotifierSubscription(effects, q.notifier, { type: "DELD" });
     });
     for (const e of effects) e.to.send([e.event]);
     return messages;
@@ -978,6 +1147,10 @@ export class Relay {
     }
     for (const key of client.notifierSubscriptions) {
       if (this.#notifierSubscribers.get(key) === client) this.#notifierSubscribers.delete(key);
+    }
+    const service = client.transport.session.service;
+    if (service && this.#ntfServiceSubscribers.get(toHex(service.id)) === client) {
+      this.#ntfServiceSubscribers.delete(toHex(service.id));
     }
   }
 

@@ -106,7 +106,10 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
       certificates: webCertificate ? [certificate, webCertificate] : [certificate],
       selectCertificate: (sni) => (sni !== undefined && webCertificate ? webCertificate : certificate),
       alpnProtocols: RELAY_ALPN,
-      // the reference requests no client certificate unless it accepts service clients
+      // as the reference (accept_service_credentials): services identify themselves by a client
+      // certificate, other clients answer the request with none; browsers (which send SNI, SMP
+      // clients never do) are not asked, so that none offers its user a certificate to choose
+      requestClientCertificate: (sni) => config.acceptServiceCredentials && sni === undefined,
       handshakeTimeout: 60_000,
       onHandshakeError: (e) => {
         if (config.logTlsErrors) log(`TLS handshake failed: ${e.message}`);
@@ -285,6 +288,7 @@ function relayConnection(conn: TlsConnection) {
   return {
     sessionId: conn.sessionId,
     alpnNegotiated: conn.alpn !== undefined,
+    peerCertificates: conn.peerCertificates,
     readExactly: (n: number) => conn.readExactly(n),
     write: (data: Uint8Array) => conn.write(data),
     close: () => conn.close(),

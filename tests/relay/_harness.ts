@@ -8,7 +8,7 @@ import { generateIdentity } from "../../core/x509/identity.ts";
 import { fingerprint } from "../../core/x509/fingerprint.ts";
 import { dh, encodePrivateKeyDer, generateKeyPair, type KeyPair } from "../../core/crypto/keys.ts";
 import type { SmpClient } from "../../core/smp/client.ts";
-import { connectSmp } from "../../core/smp/connect.ts";
+import { connectSmp, type ServiceCertificate } from "../../core/smp/connect.ts";
 import { listen } from "../../core/tls/mod.ts";
 import { RELAY_ALPN } from "../../relay/server.ts";
 import type { BrokerMsg, QueueIds } from "../../core/smp/mod.ts";
@@ -25,7 +25,9 @@ export interface Harness {
   readonly store: SqliteRelayStore;
   readonly dir: string;
   readonly port: number;
-  connect(options?: { version?: number; alpn?: boolean; proxyServer?: boolean }): Promise<SmpClient>;
+  connect(
+    options?: { version?: number; alpn?: boolean; proxyServer?: boolean; service?: ServiceCertificate },
+  ): Promise<SmpClient>;
   close(): Promise<void>;
 }
 
@@ -38,6 +40,8 @@ export async function startRelay(options: Partial<RelayOptions> = {}, dir?: stri
     port: 0,
     certificates: [{ chain: relayIdentity.chain, privateKey: encodePrivateKeyDer(relayIdentity.signKey) }],
     alpnProtocols: RELAY_ALPN,
+    // as the relay server does by default (accept_service_credentials)
+    requestClientCertificate: true,
   });
   const clients: SmpClient[] = [];
   const serving: Promise<void>[] = [];
@@ -46,6 +50,7 @@ export async function startRelay(options: Partial<RelayOptions> = {}, dir?: stri
       serving.push(relay.serve({
         sessionId: conn.sessionId,
         alpnNegotiated: conn.alpn !== undefined,
+        peerCertificates: conn.peerCertificates,
         readExactly: (n) => conn.readExactly(n),
         write: (data) => conn.write(data),
         close: () => conn.close(),
@@ -63,6 +68,7 @@ export async function startRelay(options: Partial<RelayOptions> = {}, dir?: stri
         versions: o.version ? { min: 6, max: o.version } : undefined,
         alpn: o.alpn === false ? [] : undefined,
         proxyServer: o.proxyServer,
+        service: o.service,
       });
       clients.push(client);
       return client;
