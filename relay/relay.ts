@@ -57,7 +57,7 @@ import { setImmediate } from "node:timers";
 import { authorizationKind, AuthorizationVerifier } from "./authorization.ts";
 import { event, type Outgoing, RelayClient, type Subscription } from "./client.ts";
 import { RelayStats } from "./stats.ts";
-import type { QueueRecord, RelayStore, StoredMessage } from "./store/types.ts";
+import type { QueueRecord, RelayStore, StoredMessage, StoredNotification } from "./store/types.ts";
 import type { ServerIdentity } from "../core/server/identity_files.ts";
 
 export interface RelayClientInfo {
@@ -1032,26 +1032,25 @@ export class Relay {
 
   /** Sends pending notifications to their subscribers (every `notificationIntervalMs`). */
   flushNotifications(): void {
-    const now = this.#o.now();
     for (const [key, client] of this.#notifierSubscribers) {
       const notifierId = fromHexId(key);
-      const pending = this.#store.transaction(() => this.#store.takeNotifications(notifierId));
-      const fresh = pending.filter((n) => n.ts >= now - this.#o.notificationTtl);
-      if (fresh.length < pending.length) this.stats.inc("msgNtfExpired", pending.length - fresh.length);
-      if (fresh.length === 0) continue;
-      this.stats.inc("msgNtfs", fresh.length);
-      client.send(fresh.map((n) => event(notifierId, { type: "NMSG", nonce: n.nonce, encMeta: n.encMeta })));
+      this.#sendNotifications(client, () => this.#store.takeNotifications(notifierId));
     }
     for (const [key, client] of this.#ntfServiceSubscribers) {
-      const pending = this.#store.transaction(() => this.#store.takeServiceNotifications(fromHexId(key)));
-      const fresh = pending.filter((n) => n.ts >= now - this.#o.notificationTtl);
-      if (fresh.length < pending.length) this.stats.inc("msgNtfExpired", pending.length - fresh.length);
-      if (fresh.length === 0) continue;
-      this.stats.inc("msgNtfs", fresh.length);
-      client.send(
-        fresh.map((n) => event(n.notifierId, { type: "NMSG", nonce: n.nonce, encMeta: n.encMeta })),
-      );
+      const serviceId = fromHexId(key);
+      this.#sendNotifications(client, () => this.#store.takeServiceNotifications(serviceId));
     }
+  }
+
+  /** Takes the pending notifications and sends the unexpired ones to `client` as NMSG. */
+  #sendNotifications(client: RelayClient, take: () => StoredNotification[]): void {
+    const now = this.#o.now();
+    const pending = this.#store.transaction(take);
+    const fresh = pending.filter((n) => n.ts >= now - this.#o.notificationTtl);
+    if (fresh.length < pending.length) this.stats.inc("msgNtfExpired", pending.length - fresh.length);
+    if (fresh.length === 0) return;
+    this.stats.inc("msgNtfs", fresh.length);
+    client.send(fresh.map((n) => event(n.notifierId, { type: "NMSG", nonce: n.nonce, encMeta: n.encMeta })));
   }
 
   /** Removes expired messages and notifications from every queue (every 2 hours, and at start). */

@@ -168,9 +168,8 @@ async function acceptService(
   if (chain.length !== peerChain.length || chain.some((c, i) => !bytesEqual(c, peerChain[i]))) {
     return refuse(badAuth, "the service chain is not the TLS client chain");
   }
-  // [cert] is its own identity; [leaf, id], [leaf, id, ca] and [leaf, id, network, ca] as chainIdCaCerts
   if (chain.length > 4) return refuse(badAuth, "service certificate chain too long");
-  const idCert = chain.length === 1 ? chain[0] : chain[1];
+  const idCert = identityCertificate(chain);
   let key: PublicKey | undefined;
   try {
     const leaf = parseCertificate(chain[0]);
@@ -313,6 +312,11 @@ export async function smpClientHandshake(
   };
 }
 
+/** A service's identity certificate: [cert] is its own; [leaf, id, …] as `chainIdCaCerts`. */
+function identityCertificate(chain: readonly Uint8Array[]): Uint8Array {
+  return chain.length === 1 ? chain[0] : chain[1];
+}
+
 /** The server's third handshake block: the service ID, or the error that refused the service. */
 async function serviceResponse(stream: BlockStream, s: ClientServiceCredentials): Promise<SessionService> {
   const parsed = decode(
@@ -332,7 +336,7 @@ async function serviceResponse(stream: BlockStream, s: ClientServiceCredentials)
   return {
     id: parsed.value.id,
     role: s.role,
-    certHash: sha256(s.chain.length === 1 ? s.chain[0] : s.chain[1]),
+    certHash: sha256(identityCertificate(s.chain)),
     key: s.sessionKey.publicKey,
   };
 }
