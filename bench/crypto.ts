@@ -36,6 +36,12 @@ import {
   verify,
 } from "../core/crypto/mod.ts";
 import { Poly1305 } from "../core/crypto/_poly1305.ts";
+import {
+  availableSalsaPolyBackends,
+  type SalsaPolyBackend,
+  salsaPolyBackend,
+  useSalsaPolyBackend,
+} from "../core/crypto/_backend.ts";
 import { Poly1305 as Poly1305Js } from "../core/crypto/_poly1305_js.ts";
 import { hsalsa20 } from "../core/crypto/_xsalsa20.ts";
 import { XSalsa20Keystream as XSalsa20KeystreamJs } from "../core/crypto/_xsalsa20_js.ts";
@@ -161,13 +167,29 @@ async function choices(): Promise<void> {
   const key = randomBytes(32), nonce = randomBytes(24), block = randomBytes(KB16);
   const short = randomBytes(64), info = new TextEncoder().encode("SimpleXSbChain");
   const subkey = hsalsa20(key, new Uint8Array(16));
+  const onBackend = (backend: SalsaPolyBackend, measure: () => number) => {
+    const previous = useSalsaPolyBackend(backend);
+    try {
+      return measure();
+    } finally {
+      useSalsaPolyBackend(previous);
+    }
+  };
+  const backends = availableSalsaPolyBackends();
+  const label = (b: SalsaPolyBackend) => b.name === "wasm" ? "WebAssembly" : "libsodium (FFI)";
   compare("secret box 16 KB", KB16, [
-    ["ours: WebAssembly Salsa20 + Poly1305", opsPerSecond(() => cryptoBox(key, nonce, block))],
+    ...backends.map((b): Candidate => [
+      `ours: ${label(b)}`,
+      onBackend(b, () => opsPerSecond(() => cryptoBox(key, nonce, block))),
+    ]),
     ["previous JS: noble salsa20 + 2^22 Poly", opsPerSecond(() => jsCryptoBox(key, nonce, block))],
     ["@noble/ciphers xsalsa20poly1305", opsPerSecond(() => xsalsa20poly1305(subkey, nonce).encrypt(block))],
   ]);
   compare("Poly1305 16 KB", KB16, [
-    ["ours (_poly1305.ts, WebAssembly)", opsPerSecond(() => new Poly1305(key).update(block).digest())],
+    ...backends.map((b): Candidate => [
+      `ours: ${label(b)}`,
+      onBackend(b, () => opsPerSecond(() => new Poly1305(key).update(block).digest())),
+    ]),
     ["previous JS (_poly1305_js.ts)", opsPerSecond(() => new Poly1305Js(key).update(block).digest())],
     ["@noble/ciphers poly1305", opsPerSecond(() => noblePoly1305(block, key))],
   ]);
@@ -247,6 +269,7 @@ function curves(): void {
 
 export async function run(): Promise<void> {
   console.log("== crypto: SimpleX box and tail-tag stream vs native ChaCha20-Poly1305 ==");
+  console.log(`secret box backend: ${salsaPolyBackend().name} (SIMPLEX_CRYPTO=wasm to compare)`);
   await throughput();
   console.log("\n== crypto: implementation choices (same run) ==");
   await choices();

@@ -4,8 +4,9 @@
  * and counter, or the Poly1305 state, into the module's state area and reads the result back, so
  * any number of streams may interleave. Message bytes pass through its 64 KB scratch buffer.
  *
- * Internal: used by _xsalsa20.ts and _poly1305.ts.
+ * Internal: the portable backend of _backend.ts.
  */
+import type { PolyState, SalsaPolyBackend } from "./_backend.ts";
 import { decodeBase64 } from "../encoding/base64.ts";
 import { SALSA_POLY_WASM_BASE64 } from "./wasm/_salsa_poly_wasm.ts";
 
@@ -125,3 +126,55 @@ export function polyFinish(polyState: Uint8Array): Uint8Array {
   state.fill(0, POLY, POLY_TAG + 16);
   return tag;
 }
+
+/** Poly1305 over the module: whole 16-byte blocks go in as they arrive, the rest waits here. */
+class WasmPoly1305 implements PolyState {
+  readonly #state: Uint8Array;
+  readonly #buffer = new Uint8Array(16);
+  #buffered = 0;
+
+  constructor(key: Uint8Array) {
+    if (key.length !== 32) throw new RangeError("Poly1305 key must be 32 bytes");
+    this.#state = polyInit(key);
+  }
+
+  update(data: Uint8Array): void {
+    let off = 0;
+    const len = data.length;
+    if (this.#buffered > 0) {
+      const take = Math.min(16 - this.#buffered, len);
+      this.#buffer.set(data.subarray(0, take), this.#buffered);
+      this.#buffered += take;
+      off = take;
+      if (this.#buffered < 16) return;
+      polyBlocks(this.#state, this.#buffer, 1);
+      this.#buffered = 0;
+    }
+    const whole = len - ((len - off) % 16);
+    if (whole > off) polyBlocks(this.#state, data.subarray(off, whole), 1);
+    if (whole < len) {
+      this.#buffer.set(data.subarray(whole));
+      this.#buffered = len - whole;
+    }
+  }
+
+  digest(): Uint8Array {
+    if (this.#buffered > 0) {
+      // a last partial block: its bytes, then 0x01, then zeros, and no 2^128 bit (RFC 8439 §2.5.1)
+      this.#buffer[this.#buffered] = 1;
+      this.#buffer.fill(0, this.#buffered + 1);
+      polyBlocks(this.#state, this.#buffer, 0);
+    }
+    const tag = polyFinish(this.#state);
+    this.#buffer.fill(0);
+    this.#state.fill(0);
+    return tag;
+  }
+}
+
+export const wasmSalsaPoly: SalsaPolyBackend = {
+  name: "wasm",
+  hsalsa,
+  salsa20XorInPlace,
+  poly1305: (key) => new WasmPoly1305(key),
+};

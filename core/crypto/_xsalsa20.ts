@@ -4,12 +4,12 @@
  * That is standard XSalsa20 under the key `HSalsa20(key, 0^16)`, which is why a raw X25519 secret
  * gives NaCl `crypto_box` and a 32-byte symmetric key gives `crypto_secretbox(HSalsa20(key, 0^16))`.
  *
- * The rounds run in WebAssembly (wasm/salsa_poly.ts, four blocks at a time in SIMD lanes);
- * _xsalsa20_js.ts is the previous pure-JS version, kept as the cross-check in xsalsa20_test.ts.
+ * The rounds run on the active backend (_backend.ts: libsodium, or WebAssembly four blocks at a
+ * time in SIMD lanes); _xsalsa20_js.ts is the earlier pure-JS version, kept as a cross-check.
  *
  * Internal: callers use box.ts and secret_stream.ts.
  */
-import { hsalsa, salsa20XorInPlace } from "./_salsa_poly.ts";
+import { type SalsaPolyBackend, salsaPolyBackend } from "./_backend.ts";
 
 const BLOCK = 64;
 const ZERO_INPUT = new Uint8Array(16);
@@ -18,7 +18,7 @@ const ZERO_INPUT = new Uint8Array(16);
 export function hsalsa20(key: Uint8Array, input: Uint8Array): Uint8Array {
   if (key.length !== 32) throw new RangeError("HSalsa20 key must be 32 bytes");
   if (input.length !== 16) throw new RangeError("HSalsa20 input must be 16 bytes");
-  return hsalsa(key, input);
+  return salsaPolyBackend().hsalsa(key, input);
 }
 
 /**
@@ -26,6 +26,7 @@ export function hsalsa20(key: Uint8Array, input: Uint8Array): Uint8Array {
  * 64-byte block over to the next call. Its key, nonce and counter live here, not in the module.
  */
 export class XSalsa20Keystream {
+  readonly #backend: SalsaPolyBackend = salsaPolyBackend();
   readonly #key: Uint8Array; // k2
   readonly #nonce: Uint8Array; // nonce[16:24]
   #counter = 0;
@@ -47,13 +48,13 @@ export class XSalsa20Keystream {
     while (this.#used < BLOCK && i < len) buf[i++] ^= this.#block[this.#used++];
     const whole = len - i - ((len - i) % BLOCK);
     if (whole > 0) {
-      salsa20XorInPlace(this.#key, this.#nonce, buf.subarray(i, i + whole), this.#counter);
+      this.#backend.salsa20XorInPlace(this.#key, this.#nonce, buf.subarray(i, i + whole), this.#counter);
       this.#counter += whole / BLOCK;
       i += whole;
     }
     if (i < len) {
       this.#block.fill(0);
-      salsa20XorInPlace(this.#key, this.#nonce, this.#block, this.#counter++);
+      this.#backend.salsa20XorInPlace(this.#key, this.#nonce, this.#block, this.#counter++);
       this.#used = 0;
       while (i < len) buf[i++] ^= this.#block[this.#used++];
     }

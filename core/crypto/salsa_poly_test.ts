@@ -1,13 +1,14 @@
 /**
- * Cross-checks the WebAssembly Salsa20/HSalsa20/Poly1305 (wasm/salsa_poly.ts) against the previous
- * pure-JS path (_xsalsa20_js.ts, _poly1305_js.ts) and against @noble/ciphers' secretbox.
+ * Cross-checks each available Salsa20/HSalsa20/Poly1305 backend (libsodium through FFI, WebAssembly
+ * of wasm/salsa_poly.ts) against the pure-JS path (_xsalsa20_js.ts, _poly1305_js.ts) and against
+ * @noble/ciphers' secretbox.
  */
 import assert from "node:assert/strict";
 import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { hsalsa20, XSalsa20Keystream } from "./_xsalsa20.ts";
 import { hsalsa20 as hsalsa20Js, XSalsa20Keystream as XSalsa20KeystreamJs } from "./_xsalsa20_js.ts";
 import { Poly1305 } from "./_poly1305.ts";
-import { salsa20XorInPlace } from "./_salsa_poly.ts";
+import { availableSalsaPolyBackends, type SalsaPolyBackend, useSalsaPolyBackend } from "./_backend.ts";
 import { Poly1305 as Poly1305Js } from "./_poly1305_js.ts";
 import { cryptoBox, cryptoBoxOpen } from "./box.ts";
 import { SecretStreamDecryptor, SecretStreamEncryptor } from "./secret_stream.ts";
@@ -42,7 +43,21 @@ function unaligned(rnd: SeededRandom, len: number, offset: number): Uint8Array {
   return rnd.bytes(len + offset).subarray(offset);
 }
 
-Deno.test("HSalsa20 in WebAssembly equals the JS HSalsa20", () => {
+/** Registers `body` once per backend, with that backend active for everything it creates. */
+function testEachBackend(name: string, body: (backend: SalsaPolyBackend) => void): void {
+  for (const backend of availableSalsaPolyBackends()) {
+    Deno.test(`${name} (${backend.name})`, () => {
+      const previous = useSalsaPolyBackend(backend);
+      try {
+        body(backend);
+      } finally {
+        useSalsaPolyBackend(previous);
+      }
+    });
+  }
+}
+
+testEachBackend("HSalsa20 equals the JS HSalsa20", () => {
   const rnd = new SeededRandom();
   for (let trial = 0; trial < 200; trial++) {
     const key = trial === 0 ? new Uint8Array(32).fill(0xff) : rnd.bytes(32);
@@ -51,7 +66,7 @@ Deno.test("HSalsa20 in WebAssembly equals the JS HSalsa20", () => {
   }
 });
 
-Deno.test("the WebAssembly XSalsa20 keystream equals the JS one at every length and offset", () => {
+testEachBackend("the XSalsa20 keystream equals the JS one at every length and offset", () => {
   const rnd = new SeededRandom();
   for (const len of LENGTHS) {
     for (const offset of [0, 1, 3]) {
@@ -64,7 +79,7 @@ Deno.test("the WebAssembly XSalsa20 keystream equals the JS one at every length 
   }
 });
 
-Deno.test("the WebAssembly keystream fed in random pieces equals the JS one, streams interleaved", () => {
+testEachBackend("the keystream fed in random pieces equals the JS one, streams interleaved", () => {
   const rnd = new SeededRandom();
   for (let trial = 0; trial < 30; trial++) {
     const len = rnd.int(70000);
@@ -84,19 +99,22 @@ Deno.test("the WebAssembly keystream fed in random pieces equals the JS one, str
   }
 });
 
-Deno.test("the four-lane Salsa20 carries the block counter into its high word like the one-block path", () => {
-  const rnd = new SeededRandom();
-  const key = rnd.bytes(32), nonce = rnd.bytes(8), start = 2 ** 32 - 2;
-  const fourLanes = new Uint8Array(256), oneByOne = new Uint8Array(256);
-  salsa20XorInPlace(key, nonce, fourLanes, start);
-  for (let block = 0; block < 4; block++) {
-    salsa20XorInPlace(key, nonce, oneByOne.subarray(block * 64, block * 64 + 64), start + block);
-  }
-  assert.deepEqual(fourLanes, oneByOne);
-  assert.notDeepEqual(fourLanes.subarray(64, 128), fourLanes.subarray(128, 192));
-});
+testEachBackend(
+  "Salsa20 carries the block counter into its high word as block by block",
+  ({ salsa20XorInPlace }) => {
+    const rnd = new SeededRandom();
+    const key = rnd.bytes(32), nonce = rnd.bytes(8), start = 2 ** 32 - 2;
+    const fourLanes = new Uint8Array(256), oneByOne = new Uint8Array(256);
+    salsa20XorInPlace(key, nonce, fourLanes, start);
+    for (let block = 0; block < 4; block++) {
+      salsa20XorInPlace(key, nonce, oneByOne.subarray(block * 64, block * 64 + 64), start + block);
+    }
+    assert.deepEqual(fourLanes, oneByOne);
+    assert.notDeepEqual(fourLanes.subarray(64, 128), fourLanes.subarray(128, 192));
+  },
+);
 
-Deno.test("Poly1305 in WebAssembly equals the JS Poly1305 in random pieces, instances interleaved", () => {
+testEachBackend("Poly1305 equals the JS Poly1305 in random pieces, instances interleaved", () => {
   const rnd = new SeededRandom();
   for (let trial = 0; trial < 100; trial++) {
     const saturated = trial % 5 === 0;
@@ -116,7 +134,7 @@ Deno.test("Poly1305 in WebAssembly equals the JS Poly1305 in random pieces, inst
   }
 });
 
-Deno.test("cryptoBox equals noble's xsalsa20poly1305 and opens at every length", () => {
+testEachBackend("cryptoBox equals noble's xsalsa20poly1305 and opens at every length", () => {
   const rnd = new SeededRandom();
   for (const len of LENGTHS) {
     const key = rnd.bytes(32), nonce = rnd.bytes(24), msg = unaligned(rnd, len, len % 3);
@@ -127,7 +145,7 @@ Deno.test("cryptoBox equals noble's xsalsa20poly1305 and opens at every length",
   }
 });
 
-Deno.test("the tail-tag stream in random pieces equals one noble secretbox", () => {
+testEachBackend("the tail-tag stream in random pieces equals one noble secretbox", () => {
   const rnd = new SeededRandom();
   for (let trial = 0; trial < 20; trial++) {
     const key = rnd.bytes(32), nonce = rnd.bytes(24), msg = rnd.bytes(rnd.int(100000));
@@ -147,4 +165,32 @@ Deno.test("the tail-tag stream in random pieces equals one noble secretbox", () 
     assert.ok(dec.verify(tag));
     assert.deepEqual(plaintext, msg);
   }
+});
+
+/** The backend a fresh `deno run` with these permission flags and SIMPLEX_CRYPTO chooses, or its error. */
+async function chooseIn(flags: string[], choice: string): Promise<{ code: number; out: string }> {
+  const script = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      script,
+      `import { salsaPolyBackend } from "${new URL("./_backend.ts", import.meta.url).href}";
+      try { console.log(salsaPolyBackend().name); } catch (e) { console.log(String(e)); Deno.exit(3); }`,
+    );
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", ...flags, script],
+      env: { SIMPLEX_CRYPTO: choice },
+      stdout: "piped",
+      stderr: "inherit",
+    }).output();
+    return { code: output.code, out: new TextDecoder().decode(output.stdout).trim() };
+  } finally {
+    await Deno.remove(script);
+  }
+}
+
+Deno.test("SIMPLEX_CRYPTO=wasm keeps to WebAssembly; =libsodium without FFI is a clear error", async () => {
+  assert.deepEqual(await chooseIn(["--allow-all"], "wasm"), { code: 0, out: "wasm" });
+  const refused = await chooseIn(["--allow-env", "--allow-read", "--deny-ffi"], "libsodium");
+  assert.equal(refused.code, 3);
+  assert.match(refused.out, /SIMPLEX_CRYPTO=libsodium, but libsodium could not be loaded/);
 });
