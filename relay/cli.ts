@@ -16,6 +16,7 @@ import {
 } from "../cli/server_command.ts";
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { randomBytes } from "../core/crypto/keys.ts";
+import { describeSalsaPolyBackend } from "../core/crypto/mod.ts";
 import { loadServerIdentity } from "../core/server/identity_files.ts";
 import { exists } from "../core/server/files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
@@ -132,6 +133,7 @@ export async function startRelay(paths: RelayPaths, out: Out, startPanel?: Panel
   out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.ports)}`);
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
   if (running.panel) out(`Web panel: ${panelUrl(running.panel, config.panel?.certFile !== undefined)}`);
+  out(`Secret box: ${describeSalsaPolyBackend()}`);
   out(`Listening on port${running.ports.length > 1 ? "s" : ""} ${running.ports.join(", ")}`);
   await untilShutdownSignal();
   out("Shutting down...");

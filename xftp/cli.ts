@@ -14,6 +14,7 @@ import {
   rotateCertificate,
   serverCommandError,
 } from "../cli/server_command.ts";
+import { describeSalsaPolyBackend } from "../core/crypto/mod.ts";
 import { loadServerIdentity } from "../core/server/identity_files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
 import {
@@ -138,6 +139,7 @@ export async function startXftp(paths: XftpPaths, out: Out, startPanel?: PanelSt
   const running = await startXftpService({ config, identity, log: out, startPanel });
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
   if (running.panel) out(`Web panel: ${panelUrl(running.panel, config.panel?.certFile !== undefined)}`);
+  out(`Secret box: ${describeSalsaPolyBackend()}`);
   out(`Listening on port ${running.server.port}...`);
   await untilShutdownSignal();
   out("Shutting down...");

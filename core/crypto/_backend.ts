@@ -70,3 +70,10 @@ export function useSalsaPolyBackend(backend: SalsaPolyBackend): SalsaPolyBackend
   active = backend;
   return previous;
 }
+
+/** For start-up logs: where the secret box runs, and what would make it faster. */
+export function describeSalsaPolyBackend(): string {
+  return salsaPolyBackend().name === "libsodium"
+    ? "libsodium (FFI)"
+    : "WebAssembly (install libsodium and allow FFI for about four times the speed)";
+}
