@@ -451,11 +451,10 @@ export function formatStats(s: StatsSnapshot, admin: boolean): string[] {
         `errorsCompat=${p.errorsCompat}, errorsOther=${p.errorsOther}`;
     }),
     stat("pMsgFwdsRecv"),
-    // client services (SMP v16+) are not supported
-    "rcvServiceCount: 0",
-    "ntfServiceCount: 0",
-    "rcvServiceQueuesCount: 0",
-    "ntfServiceQueuesCount: 0",
+    `rcvServiceCount: ${s.serviceCounts.rcvServiceCount}`,
+    `ntfServiceCount: ${s.serviceCounts.ntfServiceCount}`,
+    `rcvServiceQueuesCount: ${s.serviceCounts.rcvServiceQueuesCount}`,
+    `ntfServiceQueuesCount: ${s.serviceCounts.ntfServiceQueuesCount}`,
     // ours, after the reference's lines: the web panel shows it
     stat("msgExpired"),
   ];

@@ -34,7 +34,12 @@ export function relayGauges(relay: Relay, store: RelayStore, sockets: readonly S
     ntfCount: store.notificationCount(),
     clients: relay.clientCount,
     smpSubscriptions: { subscriptions: subs.queues, clients: subs.clients.length },
-    ntfSubscriptions: { subscriptions: subs.notifiers, clients: subs.notifierClients.length },
+    ntfSubscriptions: {
+      subscriptions: subs.notifiers,
+      clients: subs.notifierClients.length,
+      services: subs.notifierServices,
+    },
+    serviceCounts: store.serviceCounts(),
     sockets,
   };
 }

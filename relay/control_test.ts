@@ -59,6 +59,12 @@ class FakeTarget implements ControlTarget {
     clients: 2,
     smpSubscriptions: { subscriptions: 3, clients: 1 },
     ntfSubscriptions: { subscriptions: 2, clients: 1 },
+    serviceCounts: {
+      rcvServiceCount: 1,
+      ntfServiceCount: 2,
+      rcvServiceQueuesCount: 3,
+      ntfServiceQueuesCount: 4,
+    },
     sockets: [],
   };
 
@@ -362,10 +368,10 @@ Deno.test("control port: stats prints the reference's lines; ntfCount 2 only for
     "pMsgFwds: requests=0, successes=0, errorsConnect=0, errorsCompat=0, errorsOther=0",
     "pMsgFwdsOwn: requests=0, successes=0, errorsConnect=0, errorsCompat=0, errorsOther=0",
     "pMsgFwdsRecv: 0",
-    "rcvServiceCount: 0",
-    "ntfServiceCount: 0",
-    "rcvServiceQueuesCount: 0",
-    "ntfServiceQueuesCount: 0",
+    "rcvServiceCount: 1",
+    "ntfServiceCount: 2",
+    "rcvServiceQueuesCount: 3",
+    "ntfServiceQueuesCount: 4",
   ];
   const user = await h.client("user");
   assert.deepEqual(await user.request("stats", expected.length), expected);

@@ -17,8 +17,14 @@ import {
   type ProxyStatsData,
   type RelayStats,
   type RelayStatsData,
+  SERVICE_COUNTERS,
+  SERVICE_GROUPS,
+  type ServiceCounter,
+  type ServiceGroup,
+  type ServiceStatsData,
   type TimeBucketsData,
 } from "./stats.ts";
+import type { ServiceCounts } from "./store/types.ts";
 
 export const STATS_DAILY_FILE = "smp-server-stats.daily.log";
 export const STATS_BACKUP_FILE = "smp-server-stats.log";
@@ -37,6 +43,8 @@ export interface SubscriberCounts {
   readonly subscriptions: number;
   /** connections holding at least one of them */
   readonly clients: number;
+  /** services subscribed as a whole (NSUB in a service session, NSUBS); omitted means none */
+  readonly services?: number;
 }
 
 /** What only the running relay knows: its store and connections, read at snapshot time. */
@@ -52,6 +60,8 @@ export interface RelayGauges {
   readonly clients: number;
   readonly smpSubscriptions: SubscriberCounts;
   readonly ntfSubscriptions: SubscriberCounts;
+  /** services and the queues associated with them, from the store */
+  readonly serviceCounts: ServiceCounts;
   readonly sockets: readonly SocketCounts[];
   /** subscriptions with a delivered, unacknowledged message; omitted means none */
   readonly delivered?: SubscriberCounts & { readonly times: TimeBucketsData };
@@ -66,6 +76,7 @@ export interface StatsSnapshot extends RelayGauges {
   readonly activeQueues: PeriodCounts;
   readonly activeQueuesNtf: PeriodCounts;
   readonly msgRecvAckTimes: TimeBucketsData;
+  readonly services: Readonly<Record<ServiceGroup, ServiceStatsData>>;
 }
 
 export function statsSnapshot(stats: RelayStats, gauges: RelayGauges, at = new Date()): StatsSnapshot {
@@ -78,6 +89,7 @@ export function statsSnapshot(stats: RelayStats, gauges: RelayGauges, at = new D
     activeQueues: stats.activeQueues.counts(),
     activeQueuesNtf: stats.activeQueuesNtf.counts(),
     msgRecvAckTimes: stats.msgRecvAckTimes.data(),
+    services: stats.servicesData(),
   };
 }
 
@@ -91,8 +103,7 @@ function proxyFields(p: ProxyStatsData): number[] {
 /**
  * One line of `smp-server-stats.daily.log`, in the column order of `logServerStats` (96 columns).
  * Columns for what this relay does not have are 0, as the reference writes for its removed stats:
- * qSubNoMsg, the subscribed-queue period counts, and the service (client certificate) counts and
- * stats. The week and month active counts are empty except on Mondays and on the 1st.
+ * qSubNoMsg and the subscribed-queue period counts. The week and month active counts are empty except on Mondays and on the 1st.
  */
 export function dailyStatsLine(d: DailyStats, g: RelayGauges): string {
   const c = d.counters;
@@ -151,11 +162,11 @@ export function dailyStatsLine(d: DailyStats, g: RelayGauges): string {
     c.msgNtfsB,
     c.msgNtfExpired,
     g.ntfCount,
-    0, // rcvServiceCount
-    0, // ntfServiceCount
-    0, // rcvServiceQueuesCount
-    0, // ntfServiceQueuesCount
-    ...Array(16).fill(0), // rcv and ntf service stats, 8 each
+    g.serviceCounts.rcvServiceCount,
+    g.serviceCounts.ntfServiceCount,
+    g.serviceCounts.rcvServiceQueuesCount,
+    g.serviceCounts.ntfServiceQueuesCount,
+    ...SERVICE_GROUPS.flatMap((group) => SERVICE_COUNTERS.map((c) => d.services[group][c])),
   ].join(",");
 }
 
@@ -171,17 +182,9 @@ const BACKUP_KEYS: readonly (Counter | "qCount")[] = COUNTERS
   .slice(0, COUNTERS.indexOf("msgNtfExpired") + 1)
   .flatMap((c): (Counter | "qCount")[] => (c === "qBlocked" ? [c, "qCount"] : [c]));
 const PROXY_KEYS = ["requests", "successes", "errorsConnect", "errorsCompat", "errorsOther"] as const;
-/** `ServiceStatsData` keys ("assocUpdatedt" [sic]); services are not supported, written as 0 */
-const SERVICE_KEYS = [
-  "assocNew",
-  "assocDuplicate",
-  "assocUpdatedt",
-  "assocRemoved",
-  "subCount",
-  "subDuplicate",
-  "subQueues",
-  "subEnd",
-];
+/** `ServiceStatsData` keys, in order; the reference writes and reads "assocUpdatedt" [sic] */
+const serviceKey = (c: ServiceCounter) => c === "assocUpdated" ? "assocUpdatedt" : c;
+const SERVICE_KEYS: readonly string[] = SERVICE_COUNTERS.map(serviceKey);
 const PERIOD_SECTIONS = ["activeQueues", "activeQueuesNtf"] as const;
 
 /** The backup text, 95 lines (`strEncode ServerStatsData`). */
@@ -195,7 +198,9 @@ export function encodeStatsBackup(d: RelayStatsData, qCount: number): string {
   }
   for (const g of PROXY_GROUPS) lines.push(`${g}:`, ...PROXY_KEYS.map((k) => `${k}=${d.proxy[g][k]}`));
   lines.push(`pMsgFwdsRecv=${d.counters.pMsgFwdsRecv}`);
-  for (const s of ["rcvServices", "ntfServices"]) lines.push(`${s}:`, ...SERVICE_KEYS.map((k) => `${k}=0`));
+  for (const g of SERVICE_GROUPS) {
+    lines.push(`${g}:`, ...SERVICE_COUNTERS.map((c) => `${serviceKey(c)}=${d.services[g][c]}`));
+  }
   return lines.join("\n") + "\n";
 }
 
@@ -244,12 +249,17 @@ export function decodeStatsBackup(text: string): RelayStatsData {
     const s = sections.get(name) ?? new Map<string, string>();
     return { day: intList(s, "dayHashes"), week: intList(s, "weekHashes"), month: intList(s, "monthHashes") };
   };
+  const services = Object.fromEntries(SERVICE_GROUPS.map((g) => {
+    const s = sections.get(g) ?? new Map<string, string>();
+    return [g, Object.fromEntries(SERVICE_COUNTERS.map((c) => [c, int(s, serviceKey(c))]))];
+  })) as Record<ServiceGroup, ServiceStatsData>;
   return {
     fromTime,
     counters,
     proxy,
     activeQueues: period("activeQueues"),
     activeQueuesNtf: period("activeQueuesNtf"),
+    services,
   };
 }
 
@@ -320,7 +330,7 @@ export function renderPrometheus(s: StatsSnapshot): string {
     ["Notification messages (client)", ntfClientFamilies(s)],
     ["Notifications (server)", ntfServerFamilies(s)],
     ["Relays", relayFamilies(s)],
-    ["Services", serviceFamilies()],
+    ["Services", serviceFamilies(s)],
     ["Info", infoFamilies(s)],
   ];
   let out = `# Recorded at: ${str.utcTime(s.at)}\n# Stats from: ${str.utcTime(s.fromTime)}\n\n`;
@@ -533,32 +543,56 @@ function relayFamilies(s: StatsSnapshot): Family[] {
   ];
 }
 
-/** Client services (certificates, SMP v16+) are not supported: their metrics are 0. */
-function serviceFamilies(): Family[] {
+/** Client services (SMP v16+): the store's counts, then each role's association and subscription counters. */
+function serviceFamilies(s: StatsSnapshot): Family[] {
+  const n = s.serviceCounts;
   const families = [
-    gauge("rcv_services_count", "The count of receiving services.", one(0)),
-    gauge("rcv_services_queues_count", "The count of queues associated with receiving services.", one(0)),
-    gauge("ntf_services_count", "The count of notification services.", one(0)),
-    gauge("ntf_services_queues_count", "The count of queues associated with notification services.", one(0)),
+    gauge("rcv_services_count", "The count of receiving services.", one(n.rcvServiceCount)),
+    gauge(
+      "rcv_services_queues_count",
+      "The count of queues associated with receiving services.",
+      one(n.rcvServiceQueuesCount),
+    ),
+    gauge("ntf_services_count", "The count of notification services.", one(n.ntfServiceCount)),
+    gauge(
+      "ntf_services_queues_count",
+      "The count of queues associated with notification services.",
+      one(n.ntfServiceQueuesCount),
+    ),
   ];
-  for (const [pfx, name] of [["rcv", "receiving"], ["ntf", "notification"]]) {
+  for (
+    const [group, pfx, name] of [["rcvServices", "rcv", "receiving"], [
+      "ntfServices",
+      "ntf",
+      "notification",
+    ]] as const
+  ) {
+    const v = s.services[group];
     families.push(
-      counter(`${pfx}_services_assoc_new`, `New queue associations with ${name} services.`, one(0)),
+      counter(`${pfx}_services_assoc_new`, `New queue associations with ${name} services.`, one(v.assocNew)),
       counter(
         `${pfx}_services_assoc_duplicate`,
         `Duplicate queue associations with ${name} services.`,
-        one(0),
+        one(v.assocDuplicate),
       ),
-      counter(`${pfx}_services_assoc_updated`, `Updated queue associations with ${name} services.`, one(0)),
-      counter(`${pfx}_services_assoc_removed`, `Removed queue associations with ${name} services.`, one(0)),
-      counter(`${pfx}_services_sub_count`, `Service subscriptions by ${name} services.`, one(0)),
+      counter(
+        `${pfx}_services_assoc_updated`,
+        `Updated queue associations with ${name} services.`,
+        one(v.assocUpdated),
+      ),
+      counter(
+        `${pfx}_services_assoc_removed`,
+        `Removed queue associations with ${name} services.`,
+        one(v.assocRemoved),
+      ),
+      counter(`${pfx}_services_sub_count`, `Service subscriptions by ${name} services.`, one(v.subCount)),
       counter(
         `${pfx}_services_sub_duplicate`,
         `Duplicate service subscriptions by ${name} services.`,
-        one(0),
+        one(v.subDuplicate),
       ),
-      gauge(`${pfx}_services_sub_queues`, `Queues subscribed by ${name} services.`, one(0)),
-      gauge(`${pfx}_services_sub_end`, `Ended subscriptions with ${name} services.`, one(0)),
+      gauge(`${pfx}_services_sub_queues`, `Queues subscribed by ${name} services.`, one(v.subQueues)),
+      gauge(`${pfx}_services_sub_end`, `Ended subscriptions with ${name} services.`, one(v.subEnd)),
     );
   }
   return families;
@@ -604,14 +638,22 @@ function infoFamilies(s: StatsSnapshot): Family[] {
     gauge("delivery_ack_time_max", "Max time to confirm message delivery", one(delivered.times.maxTime)),
     gauge("subscribtion_total", "Total SMP subscriptions", one(s.smpSubscriptions.subscriptions)),
     gauge("subscribtion_clients_total", "Subscribed clients", one(s.smpSubscriptions.clients)),
-    gauge("subscribtion_services_total", "Subscribed services, first counting method", one(0)),
+    gauge(
+      "subscribtion_services_total",
+      "Subscribed services, first counting method",
+      one(s.smpSubscriptions.services ?? 0),
+    ),
     gauge(
       "subscription_ntf_total",
       "Total notification subscriptions (from ntf server)",
       one(s.ntfSubscriptions.subscriptions),
     ),
     gauge("subscription_ntf_clients_total", "Total subscribed NTF servers", one(s.ntfSubscriptions.clients)),
-    gauge("subscribtion_nts_services_total", "Subscribed NTF services, first counting method", one(0)),
+    gauge(
+      "subscribtion_nts_services_total",
+      "Subscribed NTF services, first counting method",
+      one(s.ntfSubscriptions.services ?? 0),
+    ),
   ];
 }
 

@@ -16,7 +16,15 @@ import {
   statsSnapshot,
 } from "./metrics.ts";
 import { StatsBackupError } from "../core/server/stats_backup.ts";
-import { type Counter, COUNTERS, PROXY_GROUPS, RelayStats, timeBucket } from "./stats.ts";
+import {
+  type Counter,
+  COUNTERS,
+  PROXY_GROUPS,
+  RelayStats,
+  SERVICE_COUNTERS,
+  SERVICE_GROUPS,
+  timeBucket,
+} from "./stats.ts";
 
 const GAUGES: RelayGauges = {
   version: "6.5.5.0",
@@ -26,7 +34,13 @@ const GAUGES: RelayGauges = {
   ntfCount: 1004,
   clients: 1005,
   smpSubscriptions: { subscriptions: 1006, clients: 1007 },
-  ntfSubscriptions: { subscriptions: 1008, clients: 1009 },
+  ntfSubscriptions: { subscriptions: 1008, clients: 1009, services: 1014 },
+  serviceCounts: {
+    rcvServiceCount: 1010,
+    ntfServiceCount: 1011,
+    rcvServiceQueuesCount: 1012,
+    ntfServiceQueuesCount: 1013,
+  },
   sockets: [{ port: "5223", accepted: 20, closed: 15, active: 4 }, {
     port: "443",
     accepted: 1,
@@ -35,7 +49,10 @@ const GAUGES: RelayGauges = {
   }],
 };
 
-/** Every counter gets a distinct value (its position + 1), proxy outcomes 100 + 10·group + outcome. */
+/**
+ * Every counter gets a distinct value (its position + 1), proxy outcomes 100 + 10·group + outcome,
+ * service counters 200 + 10·group + counter.
+ */
 function numberedStats(): RelayStats {
   const s = new RelayStats();
   COUNTERS.forEach((c, i) => s.inc(c, i + 1));
@@ -45,6 +62,7 @@ function numberedStats(): RelayStats {
     s.proxy[g].errorsCompat = 100 + 10 * i + 3;
     s.proxy[g].errorsOther = 100 + 10 * i + 4;
   });
+  SERVICE_GROUPS.forEach((g, i) => SERVICE_COUNTERS.forEach((c, k) => (s.services[g][c] = 200 + 10 * i + k)));
   return s;
 }
 
@@ -122,7 +140,11 @@ Deno.test("daily CSV: the reference's 96 columns in logServerStats order", () =>
     c("msgNtfsB"),
     c("msgNtfExpired"),
     "1004", // ntfCount
-    ...Array(4 + 16).fill("0"), // services
+    "1010", // rcvServiceCount
+    "1011", // ntfServiceCount
+    "1012", // rcvServiceQueuesCount
+    "1013", // ntfServiceQueuesCount
+    ...[200, 210].flatMap((base) => SERVICE_COUNTERS.map((_, k) => String(base + k))),
   ];
   assert.equal(expected.length, 96);
   assert.deepEqual(line.split(","), expected);
@@ -138,6 +160,7 @@ Deno.test("daily CSV: week counts on Mondays, month counts on the 1st, and the c
   assert.deepEqual(cols.slice(6, 9), ["2", "2", ""]);
   assert.equal(cols[0], "2026-03-01", "the day the period started");
   assert.equal(s.counters.qCreated, 0);
+  assert.equal(s.services.ntfServices.subQueues, 216, "service counters are running totals, as in 6.5.5");
   assert.equal(s.fromTime.toISOString(), "2026-03-02T00:00:05.000Z");
   s.activeQueues.add(id(3));
   // Wednesday 1 April 2026: the month holds all three queues, the week only the one since Monday's report
@@ -269,6 +292,14 @@ Deno.test("Prometheus: valid exposition with the reference's metric names", () =
     ]
   ) assert.ok(families.has(`simplex_smp_${name}`), name);
   assert.equal(sample("simplex_smp_queues_daily")?.[0], "simplex_smp_queues_daily 1");
+  assert.deepEqual(sample("simplex_smp_ntf_services_count"), ["simplex_smp_ntf_services_count 1011"]);
+  assert.deepEqual(sample("simplex_smp_ntf_services_assoc_updated"), [
+    "simplex_smp_ntf_services_assoc_updated 212",
+  ]);
+  assert.deepEqual(sample("simplex_smp_rcv_services_sub_end"), ["simplex_smp_rcv_services_sub_end 207"]);
+  assert.deepEqual(sample("simplex_smp_subscribtion_nts_services_total"), [
+    "simplex_smp_subscribtion_nts_services_total 1014",
+  ]);
 });
 
 Deno.test("Prometheus: the ACK-time histogram is cumulative and ends in +Inf = confirmed deliveries", () => {
@@ -321,7 +352,11 @@ Deno.test("stats backup: 95 key=value lines that decode to the same stats", () =
   assert.equal(lines.length, 95);
   assert.equal(lines[0], "fromTime=2026-03-02T10:20:30.12Z");
   assert.ok(lines.includes("qCount=77"));
-  assert.ok(lines.includes("assocUpdatedt=0"));
+  assert.deepEqual(lines.slice(lines.indexOf("ntfServices:") + 1, lines.indexOf("ntfServices:") + 4), [
+    "assocNew=210",
+    "assocDuplicate=211",
+    "assocUpdatedt=212",
+  ]);
   assert.equal(lines[lines.indexOf("activeQueues:") + 1], `dayHashes=${[...s.activeQueues.day].join(",")}`);
   assert.deepEqual(decodeStatsBackup(text), s.data());
 });

@@ -56,7 +56,7 @@ import { decode } from "../core/encoding/binary.ts";
 import { setImmediate } from "node:timers";
 import { authorizationKind, AuthorizationVerifier } from "./authorization.ts";
 import { event, type Outgoing, RelayClient, type Subscription } from "./client.ts";
-import { RelayStats } from "./stats.ts";
+import { RelayStats, type ServiceCounter } from "./stats.ts";
 import type { QueueRecord, RelayStore, StoredMessage, StoredNotification } from "./store/types.ts";
 import type { ServerIdentity } from "../core/server/identity_files.ts";
 
@@ -860,6 +860,7 @@ export class Relay {
     if (notifier.ntfServiceId) {
       // the queue leaves its service: subscribed alone from now on
       this.#store.setQueueService(q.recipientId, "notifier", undefined);
+      this.stats.incService("ntfServices", "assocRemoved");
       this.#endServiceQueue(p.effects, notifier.ntfServiceId, notifier.notifierId, { type: "END" }, p.client);
     }
     const key = toHex(notifier.notifierId);
@@ -886,8 +887,14 @@ export class Relay {
   ): BrokerMsg {
     const previousService = notifier.ntfServiceId;
     const same = previousService !== undefined && bytesEqual(previousService, serviceId);
+    // counted as the reference counts (Server.hs subscribeNotifications)
+    const count = (c: ServiceCounter) => this.stats.incService("ntfServices", c);
+    const subscribed = p.client.ntfServiceSubsCount > 0;
+    count(same ? "assocDuplicate" : previousService ? "assocUpdated" : "assocNew");
     // a repeated association (a response that was lost) subscribes only a client not yet subscribed
-    if (same && p.client.ntfServiceSubsCount > 0) return { type: "SOK", serviceId };
+    if (same && subscribed) return { type: "SOK", serviceId };
+    if (!subscribed) count("subCount");
+    count("subQueues");
     if (!same) this.#store.setQueueService(q.recipientId, "notifier", serviceId);
     if (previousService && !same) {
       this.#endServiceQueue(p.effects, previousService, notifier.notifierId, { type: "END" }, p.client);
@@ -1128,13 +1135,23 @@ export class Relay {
     }));
   }
 
-  subscribers(): { queues: number; clients: number[]; notifiers: number; notifierClients: number[] } {
-    const ids = (m: Map<string, RelayClient>) => [...new Set([...m.values()].map((c) => c.id))];
+  subscribers(): {
+    queues: number;
+    clients: number[];
+    notifiers: number;
+    /** clients subscribed to notifiers alone or as a notifier service */
+    notifierClients: number[];
+    notifierServices: number;
+  } {
+    const ids = (...maps: Map<string, RelayClient>[]) => [
+      ...new Set(maps.flatMap((m) => [...m.values()].map((c) => c.id))),
+    ];
     return {
       queues: this.#subscribers.size,
       clients: ids(this.#subscribers),
       notifiers: this.#notifierSubscribers.size,
-      notifierClients: ids(this.#notifierSubscribers),
+      notifierClients: ids(this.#notifierSubscribers, this.#ntfServiceSubscribers),
+      notifierServices: this.#ntfServiceSubscribers.size,
     };
   }
 

@@ -73,6 +73,26 @@ export interface ProxyStatsData {
   readonly errorsOther: number;
 }
 
+/**
+ * Counters of client services (SMP v16+), one group per service role (`ServiceStats` in Stats.hs).
+ * 6.5.5 counts only notifier services' associations and subscriptions; like it, these are carried
+ * across days and restarts, never zeroed by the daily log.
+ */
+export const SERVICE_GROUPS = ["rcvServices", "ntfServices"] as const;
+export type ServiceGroup = (typeof SERVICE_GROUPS)[number];
+export const SERVICE_COUNTERS = [
+  "assocNew",
+  "assocDuplicate",
+  "assocUpdated",
+  "assocRemoved",
+  "subCount",
+  "subDuplicate",
+  "subQueues",
+  "subEnd",
+] as const;
+export type ServiceCounter = (typeof SERVICE_COUNTERS)[number];
+export type ServiceStatsData = Readonly<Record<ServiceCounter, number>>;
+
 /** Delivery-to-ACK times in seconds, bucketed like `updateTimeBuckets`. */
 export interface TimeBucketsData {
   readonly sumTime: number;
@@ -122,6 +142,7 @@ export interface RelayStatsData {
   readonly proxy: Readonly<Record<ProxyGroup, ProxyStatsData>>;
   readonly activeQueues: PeriodSetsData;
   readonly activeQueuesNtf: PeriodSetsData;
+  readonly services: Readonly<Record<ServiceGroup, ServiceStatsData>>;
 }
 
 /** What a day's stats log line reports: the counters up to `at`, then reset. */
@@ -132,6 +153,8 @@ export interface DailyStats {
   readonly proxy: Readonly<Record<ProxyGroup, ProxyStatsData>>;
   readonly activeQueues: PeriodReport;
   readonly activeQueuesNtf: PeriodReport;
+  /** running totals: the daily log does not zero them */
+  readonly services: Readonly<Record<ServiceGroup, ServiceStatsData>>;
 }
 
 const zeroCounters = () => Object.fromEntries(COUNTERS.map((c) => [c, 0])) as Record<Counter, number>;
@@ -142,6 +165,11 @@ const zeroOutcomes = () =>
     ProxyGroup,
     Record<ProxyOutcome, number>
   >;
+
+const zeroServices = () =>
+  Object.fromEntries(
+    SERVICE_GROUPS.map((g) => [g, Object.fromEntries(SERVICE_COUNTERS.map((c) => [c, 0]))]),
+  ) as Record<ServiceGroup, Record<ServiceCounter, number>>;
 
 export class RelayStats {
   readonly startedAt = new Date();
@@ -155,9 +183,18 @@ export class RelayStats {
   /** the same for messages with the notification flag */
   readonly activeQueuesNtf = new PeriodSets();
   readonly msgRecvAckTimes = new TimeBuckets();
+  readonly services = zeroServices();
 
   inc(counter: Counter, by = 1): void {
     this.counters[counter] += by;
+  }
+
+  incService(group: ServiceGroup, counter: ServiceCounter): void {
+    this.services[group][counter]++;
+  }
+
+  servicesData(): Record<ServiceGroup, ServiceStatsData> {
+    return { rcvServices: { ...this.services.rcvServices }, ntfServices: { ...this.services.ntfServices } };
   }
 
   incProxy(group: ProxyGroup, outcome: ProxyOutcome): void {
@@ -188,6 +225,7 @@ export class RelayStats {
       proxy: this.proxyData(),
       activeQueues: this.activeQueues.data(),
       activeQueuesNtf: this.activeQueuesNtf.data(),
+      services: this.servicesData(),
     };
   }
 
@@ -201,6 +239,7 @@ export class RelayStats {
     }
     this.activeQueues.restore(d.activeQueues);
     this.activeQueuesNtf.restore(d.activeQueuesNtf);
+    for (const g of SERVICE_GROUPS) for (const c of SERVICE_COUNTERS) this.services[g][c] = d.services[g][c];
   }
 
   /**
@@ -215,6 +254,7 @@ export class RelayStats {
       proxy: this.proxyData(),
       activeQueues: this.activeQueues.roll(at),
       activeQueuesNtf: this.activeQueuesNtf.roll(at),
+      services: this.servicesData(),
     };
     this.reset();
     this.fromTime = at;

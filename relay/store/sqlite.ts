@@ -20,6 +20,7 @@ import {
   type QueueRecord,
   type QueueStatus,
   type RelayStore,
+  type ServiceCounts,
   type ServiceRecord,
   ServiceRoleError,
   type StoredMessage,
@@ -386,6 +387,16 @@ export class SqliteRelayStore implements RelayStore {
     return (this.#q("SELECT count(*) AS n FROM queues WHERE ntf_service_id = ?").get(serviceId) as {
       n: number;
     }).n;
+  }
+
+  serviceCounts(): ServiceCounts {
+    const row = this.#q(
+      `SELECT (SELECT count(*) FROM services WHERE role = 'M') AS rcvServiceCount,
+        (SELECT count(*) FROM services WHERE role = 'N') AS ntfServiceCount,
+        (SELECT count(*) FROM queues WHERE rcv_service_id IS NOT NULL) AS rcvServiceQueuesCount,
+        (SELECT count(*) FROM queues WHERE ntf_service_id IS NOT NULL) AS ntfServiceQueuesCount`,
+    ).get() as unknown as ServiceCounts;
+    return { ...row };
   }
 
   setStatus(recipientId: Uint8Array, status: QueueStatus): void {

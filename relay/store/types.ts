@@ -8,6 +8,14 @@ import type { ServiceRole } from "../../core/smp/handshake.ts";
 
 export type QueueStatus = EntityStatus;
 
+/** `EntityCounts`' service fields (QueueStore/Types.hs). */
+export interface ServiceCounts {
+  readonly rcvServiceCount: number;
+  readonly ntfServiceCount: number;
+  readonly rcvServiceQueuesCount: number;
+  readonly ntfServiceQueuesCount: number;
+}
+
 export interface NotifierCredentials {
   readonly notifierId: Uint8Array;
   readonly notifierKey: AuthPublicKey;
@@ -107,6 +115,8 @@ export interface RelayStore {
   ): void;
   /** queues whose notifier side is associated with the service */
   serviceNotifierCount(serviceId: Uint8Array): number;
+  /** services of the messaging and notifier roles, and the queues associated with each role's services */
+  serviceCounts(): ServiceCounts;
   /** false when the notifier ID collides; a new notifier is not associated with any service */
   setNotifier(recipientId: Uint8Array, notifier: NotifierCredentials): boolean;
   deleteNotifier(recipientId: Uint8Array): void;

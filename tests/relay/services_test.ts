@@ -131,6 +131,27 @@ Deno.test("subscribe notifier as service and deliver notifications", async () =>
     const end = await ntf3.nextEvent();
     assert.deepEqual([end.entityId, end.msg.type], [third.nId, "END"]);
     assert.equal(h.store.getQueue("notifier", third.nId)?.notifier?.ntfServiceId, undefined);
+
+    // counted as 6.5.5 counts: three new associations, two repeated ones (ntf1's retry and ntf2's
+    // first NSUB of the same queue), one removed; two service subscriptions (ntf1, ntf2) of four queues
+    assert.deepEqual(h.relay.stats.services.ntfServices, {
+      assocNew: 3,
+      assocDuplicate: 2,
+      assocUpdated: 0,
+      assocRemoved: 1,
+      subCount: 2,
+      subDuplicate: 0,
+      subQueues: 4,
+      subEnd: 0,
+    });
+    assert.ok(Object.values(h.relay.stats.services.rcvServices).every((n) => n === 0));
+    assert.deepEqual(h.store.serviceCounts(), {
+      rcvServiceCount: 0,
+      ntfServiceCount: 1,
+      rcvServiceQueuesCount: 0,
+      ntfServiceQueuesCount: 1, // the second queue: the first lost its notifier, the third left
+    });
+    assert.equal(h.relay.subscribers().notifierServices, 1);
   } finally {
     await h.close();
   }
@@ -198,6 +219,12 @@ Deno.test("a messaging service: NEW and SUB carry its signature and answer with 
     assert.equal(errType(await svc.request(serviceId, { type: "SUBS" })), "CMD PROHIBITED");
     // a notifier command from a messaging service is outside its role
     assert.equal(errType(await svc.request(serviceId, { type: "NSUBS" })), "CMD PROHIBITED");
+    assert.deepEqual(h.store.serviceCounts(), {
+      rcvServiceCount: 1,
+      ntfServiceCount: 0,
+      rcvServiceQueuesCount: 1,
+      ntfServiceQueuesCount: 0,
+    });
   } finally {
     await h.close();
   }
