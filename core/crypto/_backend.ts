@@ -1,6 +1,6 @@
 /**
  * Where the secret box's Salsa20, HSalsa20 and Poly1305 run: libsodium through FFI when the
- * system has it (about four times faster), otherwise our WebAssembly (wasm/salsa_poly.ts). Both
+ * system has it (two to three times as fast in bench/crypto.ts), otherwise our WebAssembly (wasm/salsa_poly.ts). Both
  * compute the same bytes; salsa_poly_test.ts runs every cross-check on each available backend.
  *
  * `SIMPLEX_CRYPTO=wasm` keeps to WebAssembly; `SIMPLEX_CRYPTO=libsodium` makes a missing
@@ -75,5 +75,5 @@ export function useSalsaPolyBackend(backend: SalsaPolyBackend): SalsaPolyBackend
 export function describeSalsaPolyBackend(): string {
   return salsaPolyBackend().name === "libsodium"
     ? "libsodium (FFI)"
-    : "WebAssembly (install libsodium and allow FFI for about four times the speed)";
+    : "WebAssembly (install libsodium and allow FFI for two to three times the speed)";
 }
