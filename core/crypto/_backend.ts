@@ -1,7 +1,8 @@
 /**
  * Where the secret box's Salsa20, HSalsa20 and Poly1305 run: libsodium through FFI when the
- * system has it (two to three times as fast in bench/crypto.ts), otherwise our WebAssembly (wasm/salsa_poly.ts). Both
- * compute the same bytes; salsa_poly_test.ts runs every cross-check on each available backend.
+ * system has it (two to three times as fast in bench/crypto.ts), otherwise our WebAssembly
+ * (wasm/salsa_poly.ts). Both compute the same bytes; salsa_poly_test.ts runs every cross-check on
+ * each available backend.
  *
  * `SIMPLEX_CRYPTO=wasm` keeps to WebAssembly; `SIMPLEX_CRYPTO=libsodium` makes a missing
  * libsodium an error instead of a fallback.
