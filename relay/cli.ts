@@ -64,7 +64,10 @@ An SMP relay server, compatible with simplexmq 6.5's smp-server.
 Files: configuration in $SMP_SERVER_CFG_PATH (default /etc/opt/simplex): ${INI_FILE}, ca.key,
 ca.crt, server.key, server.crt, fingerprint; data in $SMP_SERVER_LOG_PATH (default
 /var/opt/simplex): smp-server.db. Keep ca.key offline once the server is set up: it is only
-needed to issue a new online certificate.`;
+needed to issue a new online certificate.
+
+Crypto: the secret box runs on libsodium through FFI when it is installed (libsodium23), else on
+WebAssembly; SIMPLEX_CRYPTO=wasm keeps to WebAssembly, SIMPLEX_CRYPTO=libsodium requires libsodium.`;
 
 type Out = (line: string) => void;
 

@@ -60,7 +60,10 @@ An XFTP file server, compatible with simplexmq 6.5's xftp-server.
 Files: configuration in $XFTP_SERVER_CFG_PATH (default /etc/opt/simplex-xftp): ${INI_FILE}, ca.key,
 ca.crt, server.key, server.crt, fingerprint; records in $XFTP_SERVER_LOG_PATH (default
 /var/opt/simplex-xftp): file-server-store.log; chunks in [FILES] path. Keep ca.key offline once
-the server is set up: it is only needed to issue a new online certificate.`;
+the server is set up: it is only needed to issue a new online certificate.
+
+Crypto: the secret box runs on libsodium through FFI when it is installed (libsodium23), else on
+WebAssembly; SIMPLEX_CRYPTO=wasm keeps to WebAssembly, SIMPLEX_CRYPTO=libsodium requires libsodium.`;
 
 type Out = (line: string) => void;
 
