@@ -40,7 +40,7 @@ import {
   availableSalsaPolyBackends,
   type SalsaPolyBackend,
   salsaPolyBackend,
-  useSalsaPolyBackend,
+  withSalsaPolyBackend,
 } from "../core/crypto/_backend.ts";
 import { Poly1305 as Poly1305Js } from "../core/crypto/_poly1305_js.ts";
 import { hsalsa20 } from "../core/crypto/_xsalsa20.ts";
@@ -167,20 +167,12 @@ async function choices(): Promise<void> {
   const key = randomBytes(32), nonce = randomBytes(24), block = randomBytes(KB16);
   const short = randomBytes(64), info = new TextEncoder().encode("SimpleXSbChain");
   const subkey = hsalsa20(key, new Uint8Array(16));
-  const onBackend = (backend: SalsaPolyBackend, measure: () => number) => {
-    const previous = useSalsaPolyBackend(backend);
-    try {
-      return measure();
-    } finally {
-      useSalsaPolyBackend(previous);
-    }
-  };
   const backends = availableSalsaPolyBackends();
   const label = (b: SalsaPolyBackend) => b.name === "wasm" ? "WebAssembly" : "libsodium (FFI)";
   compare("secret box 16 KB", KB16, [
     ...backends.map((b): Candidate => [
       `ours: ${label(b)}`,
-      onBackend(b, () => opsPerSecond(() => cryptoBox(key, nonce, block))),
+      withSalsaPolyBackend(b, () => opsPerSecond(() => cryptoBox(key, nonce, block))),
     ]),
     ["previous JS: noble salsa20 + 2^22 Poly", opsPerSecond(() => jsCryptoBox(key, nonce, block))],
     ["@noble/ciphers xsalsa20poly1305", opsPerSecond(() => xsalsa20poly1305(subkey, nonce).encrypt(block))],
@@ -188,7 +180,7 @@ async function choices(): Promise<void> {
   compare("Poly1305 16 KB", KB16, [
     ...backends.map((b): Candidate => [
       `ours: ${label(b)}`,
-      onBackend(b, () => opsPerSecond(() => new Poly1305(key).update(block).digest())),
+      withSalsaPolyBackend(b, () => opsPerSecond(() => new Poly1305(key).update(block).digest())),
     ]),
     ["previous JS (_poly1305_js.ts)", opsPerSecond(() => new Poly1305Js(key).update(block).digest())],
     ["@noble/ciphers poly1305", opsPerSecond(() => noblePoly1305(block, key))],

@@ -65,11 +65,15 @@ export function availableSalsaPolyBackends(): SalsaPolyBackend[] {
   return sodium ? [sodium, wasmSalsaPoly] : [wasmSalsaPoly];
 }
 
-/** Switches the backend for what is created next (tests and benchmarks compare them); returns the previous one. */
-export function useSalsaPolyBackend(backend: SalsaPolyBackend): SalsaPolyBackend {
+/** Runs `body` with `backend` for everything it creates, then restores the previous one (tests and benchmarks compare them). */
+export function withSalsaPolyBackend<T>(backend: SalsaPolyBackend, body: () => T): T {
   const previous = salsaPolyBackend();
   active = backend;
-  return previous;
+  try {
+    return body();
+  } finally {
+    active = previous;
+  }
 }
 
 /** For start-up logs: where the secret box runs, and what would make it faster. */

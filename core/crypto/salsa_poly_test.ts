@@ -8,7 +8,7 @@ import { xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
 import { hsalsa20, XSalsa20Keystream } from "./_xsalsa20.ts";
 import { hsalsa20 as hsalsa20Js, XSalsa20Keystream as XSalsa20KeystreamJs } from "./_xsalsa20_js.ts";
 import { Poly1305 } from "./_poly1305.ts";
-import { availableSalsaPolyBackends, type SalsaPolyBackend, useSalsaPolyBackend } from "./_backend.ts";
+import { availableSalsaPolyBackends, type SalsaPolyBackend, withSalsaPolyBackend } from "./_backend.ts";
 import { Poly1305 as Poly1305Js } from "./_poly1305_js.ts";
 import { cryptoBox, cryptoBoxOpen } from "./box.ts";
 import { SecretStreamDecryptor, SecretStreamEncryptor } from "./secret_stream.ts";
@@ -46,14 +46,7 @@ function unaligned(rnd: SeededRandom, len: number, offset: number): Uint8Array {
 /** Registers `body` once per backend, with that backend active for everything it creates. */
 function testEachBackend(name: string, body: (backend: SalsaPolyBackend) => void): void {
   for (const backend of availableSalsaPolyBackends()) {
-    Deno.test(`${name} (${backend.name})`, () => {
-      const previous = useSalsaPolyBackend(backend);
-      try {
-        body(backend);
-      } finally {
-        useSalsaPolyBackend(previous);
-      }
-    });
+    Deno.test(`${name} (${backend.name})`, () => withSalsaPolyBackend(backend, () => body(backend)));
   }
 }
 
