@@ -44,6 +44,9 @@ import {
 } from "../core/crypto/_backend.ts";
 import { Poly1305 as Poly1305Js } from "../core/crypto/_poly1305_js.ts";
 import { hsalsa20 } from "../core/crypto/_xsalsa20.ts";
+import { type Libcrypto, loadLibcrypto, withLibcrypto } from "../core/crypto/_libcrypto.ts";
+import { digestOffThread } from "../core/crypto/background_hash.ts";
+import { CIPHER_SUITES, open, seal } from "../core/tls/_cipher_suite.ts";
 import { XSalsa20Keystream as XSalsa20KeystreamJs } from "../core/crypto/_xsalsa20_js.ts";
 
 const KB16 = 16384;
@@ -185,6 +188,7 @@ async function choices(): Promise<void> {
     ["previous JS (_poly1305_js.ts)", opsPerSecond(() => new Poly1305Js(key).update(block).digest())],
     ["@noble/ciphers poly1305", opsPerSecond(() => noblePoly1305(block, key))],
   ]);
+  await tlsRecords();
   compare("SHA-256 16 KB", KB16, [
     ["node:crypto", opsPerSecond(() => sha256(block))],
     ["@noble/hashes", opsPerSecond(() => nobleSha256(block))],
@@ -226,6 +230,44 @@ async function choices(): Promise<void> {
 }
 
 /**
+ * A TLS record of 16 KiB sealed and opened by core/tls/_cipher_suite.ts on each AEAD backend
+ * (opening in place on libcrypto, as the record layer does), and SHA-512 over 1 MiB, the file
+ * digest's batch, in libcrypto off the calling thread and in node:crypto on it.
+ */
+async function tlsRecords(): Promise<void> {
+  const lib = loadLibcrypto();
+  const suite = CIPHER_SUITES.TLS_CHACHA20_POLY1305_SHA256;
+  const key = randomBytes(32), nonce = randomBytes(12), header = randomBytes(5);
+  const content = [randomBytes(KB16), Uint8Array.of(23)];
+  const sealed = new Uint8Array(KB16 + 1 + 16);
+  const work = new Uint8Array(sealed.length);
+  const backends: [string, Libcrypto | null][] = lib ? [[`libcrypto (FFI)`, lib]] : [];
+  backends.push(["node:crypto", null]);
+  const on = (l: Libcrypto | null, op: () => unknown) => withLibcrypto(l, () => opsPerSecond(op));
+  compare(
+    "TLS record seal 16 KB",
+    KB16,
+    backends.map((
+      [name, l],
+    ) => [`ours: ${name}`, on(l, () => seal(suite, key, nonce, header, content, sealed))]),
+  );
+  compare(
+    "TLS record open 16 KB",
+    KB16,
+    backends.map(([name, l]): Candidate => [
+      `ours: ${name}`,
+      on(l, () => (work.set(sealed), open(suite, key, nonce, header, work))),
+    ]),
+  );
+  if (!lib) return;
+  const batch = randomBytes(1 << 20);
+  compare("SHA-512 1 MB", 1 << 20, [
+    ["libcrypto (FFI, off the thread)", await opsPerSecondAsync(() => digestOffThread("sha512", batch))],
+    ["node:crypto", opsPerSecond(() => sha512(batch))],
+  ], "the XFTP file digest runs in libcrypto, beside the encryption");
+}
+
+/**
  * keys.ts uses node:crypto. Signing and verifying reuse the key object (a signer's key and a stored
  * queue key are long-lived); DH converts a fresh peer key each time, as a new session or download does.
  */
@@ -261,7 +303,7 @@ function curves(): void {
 
 export async function run(): Promise<void> {
   console.log("== crypto: SimpleX box and tail-tag stream vs native ChaCha20-Poly1305 ==");
-  console.log(`secret box backend: ${salsaPolyBackend().name} (SIMPLEX_CRYPTO=wasm to compare)`);
+  console.log(`secret box backend: ${salsaPolyBackend().name} (SIMPLEX_CRYPTO=builtin to compare)`);
   await throughput();
   console.log("\n== crypto: implementation choices (same run) ==");
   await choices();

@@ -16,7 +16,7 @@ import {
 } from "../cli/server_command.ts";
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { randomBytes } from "../core/crypto/keys.ts";
-import { describeSalsaPolyBackend } from "../core/crypto/mod.ts";
+import { describeCryptoBackends } from "../core/crypto/mod.ts";
 import { loadServerIdentity } from "../core/server/identity_files.ts";
 import { exists } from "../core/server/files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
@@ -66,8 +66,9 @@ ca.crt, server.key, server.crt, fingerprint; data in $SMP_SERVER_LOG_PATH (defau
 /var/opt/simplex): smp-server.db. Keep ca.key offline once the server is set up: it is only
 needed to issue a new online certificate.
 
-Crypto: the secret box runs on libsodium through FFI when it is installed (libsodium23), else on
-WebAssembly; SIMPLEX_CRYPTO=wasm keeps to WebAssembly, SIMPLEX_CRYPTO=libsodium requires libsodium.`;
+Crypto: through FFI where they are installed, the secret box runs on libsodium (libsodium23), TLS
+records and file digests on OpenSSL's libcrypto (libssl3); else on WebAssembly and node:crypto.
+SIMPLEX_CRYPTO=builtin keeps to the latter; SIMPLEX_CRYPTO=native requires both libraries.`;
 
 type Out = (line: string) => void;
 
@@ -136,7 +137,7 @@ export async function startRelay(paths: RelayPaths, out: Out, startPanel?: Panel
   out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.ports)}`);
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
   if (running.panel) out(`Web panel: ${panelUrl(running.panel, config.panel?.certFile !== undefined)}`);
-  out(`Secret box: ${describeSalsaPolyBackend()}`);
+  for (const line of describeCryptoBackends()) out(line);
   out(`Listening on port${running.ports.length > 1 ? "s" : ""} ${running.ports.join(", ")}`);
   await untilShutdownSignal();
   out("Shutting down...");

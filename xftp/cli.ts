@@ -14,7 +14,7 @@ import {
   rotateCertificate,
   serverCommandError,
 } from "../cli/server_command.ts";
-import { describeSalsaPolyBackend } from "../core/crypto/mod.ts";
+import { describeCryptoBackends } from "../core/crypto/mod.ts";
 import { loadServerIdentity } from "../core/server/identity_files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
 import {
@@ -62,8 +62,9 @@ ca.crt, server.key, server.crt, fingerprint; records in $XFTP_SERVER_LOG_PATH (d
 /var/opt/simplex-xftp): file-server-store.log; chunks in [FILES] path. Keep ca.key offline once
 the server is set up: it is only needed to issue a new online certificate.
 
-Crypto: the secret box runs on libsodium through FFI when it is installed (libsodium23), else on
-WebAssembly; SIMPLEX_CRYPTO=wasm keeps to WebAssembly, SIMPLEX_CRYPTO=libsodium requires libsodium.`;
+Crypto: through FFI where they are installed, the secret box runs on libsodium (libsodium23), TLS
+records and file digests on OpenSSL's libcrypto (libssl3); else on WebAssembly and node:crypto.
+SIMPLEX_CRYPTO=builtin keeps to the latter; SIMPLEX_CRYPTO=native requires both libraries.`;
 
 type Out = (line: string) => void;
 
@@ -142,7 +143,7 @@ export async function startXftp(paths: XftpPaths, out: Out, startPanel?: PanelSt
   const running = await startXftpService({ config, identity, log: out, startPanel });
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
   if (running.panel) out(`Web panel: ${panelUrl(running.panel, config.panel?.certFile !== undefined)}`);
-  out(`Secret box: ${describeSalsaPolyBackend()}`);
+  for (const line of describeCryptoBackends()) out(line);
   out(`Listening on port ${running.server.port}...`);
   await untilShutdownSignal();
   out("Shutting down...");

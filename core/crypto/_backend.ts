@@ -4,13 +4,15 @@
  * (wasm/salsa_poly.ts). Both compute the same bytes; salsa_poly_test.ts runs every cross-check on
  * each available backend.
  *
- * `SIMPLEX_CRYPTO=wasm` keeps to WebAssembly; `SIMPLEX_CRYPTO=libsodium` makes a missing
- * libsodium an error instead of a fallback.
+ * `SIMPLEX_CRYPTO=builtin` keeps to WebAssembly; `SIMPLEX_CRYPTO=native` makes a missing
+ * libsodium an error instead of a fallback (_crypto_mode.ts).
  *
  * Internal: used by _xsalsa20.ts and _poly1305.ts.
  */
 import { wasmSalsaPoly } from "./_salsa_poly.ts";
 import { sodiumSalsaPoly } from "./_sodium.ts";
+import { cryptoMode, missingLibrary } from "./_crypto_mode.ts";
+import { libcrypto } from "./_libcrypto.ts";
 
 /** A Poly1305 accumulator: any pieces, then one digest. */
 export interface PolyState {
@@ -23,34 +25,28 @@ export interface SalsaPolyBackend {
   readonly name: "libsodium" | "wasm";
   /** HSalsa20(key32, input16) → 32-byte subkey. */
   hsalsa(key: Uint8Array, input: Uint8Array): Uint8Array;
-  /** XORs the Salsa20(key32, nonce8) keystream from block `counter` into `buf`; only its last block may be partial. */
-  salsa20XorInPlace(key: Uint8Array, nonce: Uint8Array, buf: Uint8Array, counter: number): void;
+  /**
+   * Writes `input` XOR the Salsa20(key32, nonce8) keystream from block `counter` to `output`, which
+   * is as long and is either `input` itself or does not overlap it; only the last block may be partial.
+   */
+  salsa20Xor(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    input: Uint8Array,
+    output: Uint8Array,
+    counter: number,
+  ): void;
   poly1305(key: Uint8Array): PolyState;
-}
-
-const ENV = "SIMPLEX_CRYPTO";
-
-function requested(): string | undefined {
-  try {
-    if (Deno.permissions.querySync({ name: "env", variable: ENV }).state !== "granted") return undefined;
-    return Deno.env.get(ENV);
-  } catch {
-    return undefined;
-  }
 }
 
 let active: SalsaPolyBackend | undefined;
 
 function choose(): SalsaPolyBackend {
-  const wanted = requested();
-  if (wanted === "wasm") return wasmSalsaPoly;
+  const mode = cryptoMode();
+  if (mode === "builtin") return wasmSalsaPoly;
   const sodium = sodiumSalsaPoly();
   if (sodium) return sodium;
-  if (wanted === "libsodium") {
-    throw new Error(
-      `${ENV}=libsodium, but libsodium could not be loaded (is it installed, and FFI allowed?)`,
-    );
-  }
+  if (mode === "native") throw missingLibrary("libsodium", "libsodium23");
   return wasmSalsaPoly;
 }
 
@@ -76,9 +72,22 @@ export function withSalsaPolyBackend<T>(backend: SalsaPolyBackend, body: () => T
   }
 }
 
-/** For start-up logs: where the secret box runs, and what would make it faster. */
-export function describeSalsaPolyBackend(): string {
-  return salsaPolyBackend().name === "libsodium"
-    ? "libsodium (FFI)"
-    : "WebAssembly (install libsodium and allow FFI for two to three times the speed)";
+/**
+ * For start-up logs: where the secret box, and the TLS records and file digests, run, and what
+ * would make them faster. Throws what SIMPLEX_CRYPTO=native (or an unknown value) makes an error.
+ */
+export function describeCryptoBackends(): string[] {
+  const lib = libcrypto();
+  return [
+    `Secret box: ${
+      salsaPolyBackend().name === "libsodium"
+        ? "libsodium (FFI)"
+        : "WebAssembly (install libsodium and allow FFI for two to three times the speed)"
+    }`,
+    `TLS records and SHA-2: ${
+      lib
+        ? `${lib.version} (FFI)`
+        : "node:crypto (install OpenSSL's libcrypto and allow FFI for 1.6-2 times the speed)"
+    }`,
+  ];
 }

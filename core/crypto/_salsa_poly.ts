@@ -68,23 +68,24 @@ export function hsalsa(key: Uint8Array, input: Uint8Array): Uint8Array {
 }
 
 /**
- * XORs the Salsa20(key, nonce8) keystream, starting at block `counter`, into `buf` in place.
- * Only the last block may be partial.
+ * Writes `input` XOR the Salsa20(key, nonce8) keystream, starting at block `counter`, to `output`
+ * (as long; it may be `input` itself). Only the last block may be partial.
  */
-export function salsa20XorInPlace(
+export function salsa20Xor(
   key: Uint8Array,
   nonce: Uint8Array,
-  buf: Uint8Array,
+  input: Uint8Array,
+  output: Uint8Array,
   counter: number,
 ): void {
   const { exports, state, data } = salsaPoly();
   state.set(key, KEY);
   state.set(nonce, NONCE);
-  for (let off = 0; off < buf.length; off += data.length) {
-    const chunk = buf.subarray(off, off + data.length);
+  for (let off = 0; off < input.length; off += data.length) {
+    const chunk = input.subarray(off, off + data.length);
     data.set(chunk);
     exports.salsaXor(chunk.length, counter >>> 0, Math.floor(counter / 0x100000000));
-    chunk.set(data.subarray(0, chunk.length));
+    output.set(data.subarray(0, chunk.length), off);
     counter += data.length / 64;
   }
   state.fill(0, KEY, NONCE + 8);
@@ -175,6 +176,6 @@ class WasmPoly1305 implements PolyState {
 export const wasmSalsaPoly: SalsaPolyBackend = {
   name: "wasm",
   hsalsa,
-  salsa20XorInPlace,
+  salsa20Xor,
   poly1305: (key) => new WasmPoly1305(key),
 };

@@ -6,6 +6,7 @@
  * Internal: a backend of _backend.ts.
  */
 import type { PolyState, SalsaPolyBackend } from "./_backend.ts";
+import { openLibrary } from "./_ffi.ts";
 
 const SYMBOLS = {
   sodium_init: { parameters: [], result: "i32" },
@@ -32,20 +33,8 @@ const LIBRARY_NAMES: Record<string, string[]> = {
 const STATE_ALIGNMENT = 64;
 
 function open(): Sodium | null {
-  try {
-    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") return null;
-  } catch {
-    return null;
-  }
-  for (const name of LIBRARY_NAMES[Deno.build.os] ?? []) {
-    try {
-      const { symbols } = Deno.dlopen(name, SYMBOLS);
-      return symbols.sodium_init() >= 0 ? symbols : null;
-    } catch {
-      // not under this name; try the next
-    }
-  }
-  return null;
+  const sodium = openLibrary(LIBRARY_NAMES, SYMBOLS);
+  return sodium && sodium.sodium_init() >= 0 ? sodium : null;
 }
 
 class SodiumPoly1305 implements PolyState {
@@ -87,12 +76,13 @@ function backend(sodium: Sodium): SalsaPolyBackend {
       sodium.crypto_core_hsalsa20(out, input, key, null);
       return out;
     },
-    salsa20XorInPlace(key, nonce, buf, counter) {
+    salsa20Xor(key, nonce, input, output, counter) {
       if (key.length !== 32 || nonce.length !== 8) {
         throw new RangeError("Salsa20 takes a 32-byte key and 8-byte nonce");
       }
-      if (buf.length > 0) {
-        sodium.crypto_stream_salsa20_xor_ic(buf, buf, BigInt(buf.length), nonce, BigInt(counter), key);
+      if (output.length !== input.length) throw new RangeError("Salsa20 output must be as long as the input");
+      if (input.length > 0) {
+        sodium.crypto_stream_salsa20_xor_ic(output, input, BigInt(input.length), nonce, BigInt(counter), key);
       }
     },
     poly1305: (key) => new SodiumPoly1305(sodium, stateBytes, key),

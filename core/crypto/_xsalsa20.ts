@@ -43,20 +43,35 @@ export class XSalsa20Keystream {
 
   /** XORs the keystream into `buf` in place; any alignment is fine. */
   xorInPlace(buf: Uint8Array): void {
-    const len = buf.length;
+    this.xor(buf, buf);
+  }
+
+  /**
+   * Writes `input` XOR the keystream to `output`: as long as `input`, and either `input` itself
+   * or not overlapping it (one pass over memory instead of a copy and an in-place pass).
+   */
+  xor(input: Uint8Array, output: Uint8Array): void {
+    const len = input.length;
+    if (output.length !== len) throw new RangeError("keystream output must be as long as the input");
     let i = 0;
-    while (this.#used < BLOCK && i < len) buf[i++] ^= this.#block[this.#used++];
+    while (this.#used < BLOCK && i < len) output[i] = input[i++] ^ this.#block[this.#used++];
     const whole = len - i - ((len - i) % BLOCK);
     if (whole > 0) {
-      this.#backend.salsa20XorInPlace(this.#key, this.#nonce, buf.subarray(i, i + whole), this.#counter);
+      this.#backend.salsa20Xor(
+        this.#key,
+        this.#nonce,
+        input.subarray(i, i + whole),
+        output.subarray(i, i + whole),
+        this.#counter,
+      );
       this.#counter += whole / BLOCK;
       i += whole;
     }
     if (i < len) {
       this.#block.fill(0);
-      this.#backend.salsa20XorInPlace(this.#key, this.#nonce, this.#block, this.#counter++);
+      this.#backend.salsa20Xor(this.#key, this.#nonce, this.#block, this.#block, this.#counter++);
       this.#used = 0;
-      while (i < len) buf[i++] ^= this.#block[this.#used++];
+      while (i < len) output[i] = input[i++] ^ this.#block[this.#used++];
     }
   }
 

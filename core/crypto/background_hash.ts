@@ -11,6 +11,7 @@
  * digest is computed in the calling thread.
  */
 import { createHasher, type HashAlgorithm } from "./hash.ts";
+import { type BackgroundDigest, libcrypto } from "./_libcrypto.ts";
 
 const BATCH = 1 << 20;
 const SLOTS = 4;
@@ -40,8 +41,15 @@ export interface BackgroundHasher {
   close(): void;
 }
 
-/** A hasher on its own worker thread; `close` or `digest` must end it, or the worker keeps running. */
+/**
+ * A hasher off the calling thread: in libcrypto on Deno's blocking thread pool where it loads,
+ * else on a worker; `close` or `digest` must end it, or the worker keeps running.
+ */
 export function createBackgroundHasher(algorithm: HashAlgorithm): BackgroundHasher {
+  const native = libcrypto();
+  if (native && (algorithm === "sha256" || algorithm === "sha512")) {
+    return new NativeHasher(native.backgroundDigest(algorithm));
+  }
   let worker: Worker;
   try {
     workerUrl ??= URL.createObjectURL(new Blob([WORKER_SOURCE], { type: "text/javascript" }));
@@ -52,55 +60,47 @@ export function createBackgroundHasher(algorithm: HashAlgorithm): BackgroundHash
   return new WorkerHasher(worker, algorithm);
 }
 
-class WorkerHasher implements BackgroundHasher {
-  readonly #worker: Worker;
-  readonly #shared = new SharedArrayBuffer(BATCH * SLOTS);
+/**
+ * Copies the stream into SLOTS batches of BATCH bytes and hands each full one over by index;
+ * the caller waits only when every slot is still being hashed.
+ */
+abstract class SlotHasher implements BackgroundHasher {
+  readonly #slots: Uint8Array[];
   readonly #free: number[] = [];
-  readonly #digest: Promise<Uint8Array>;
   #slot = 0;
-  #batch: Uint8Array;
   #filled = 0;
   #returned: (() => void) | undefined;
-  #failure: Error | undefined;
+  #failure: unknown;
   #closed = false;
 
-  constructor(worker: Worker, algorithm: HashAlgorithm) {
-    this.#worker = worker;
+  constructor(memory: ArrayBufferLike) {
+    this.#slots = Array.from({ length: SLOTS }, (_, slot) => new Uint8Array(memory, slot * BATCH, BATCH));
     for (let slot = 1; slot < SLOTS; slot++) this.#free.push(slot);
-    this.#batch = new Uint8Array(this.#shared, 0, BATCH);
-    this.#digest = new Promise((resolve, reject) => {
-      worker.onmessage = (e: MessageEvent<number | { digest: Uint8Array }>) => {
-        if (typeof e.data !== "number") return resolve(e.data.digest);
-        this.#free.push(e.data);
-        this.#wake();
-      };
-      worker.onerror = (e: ErrorEvent) => {
-        e.preventDefault();
-        reject(this.#failure = new Error(`digest worker failed: ${e.message}`));
-        this.#wake();
-      };
-    });
-    this.#digest.catch(() => {});
-    worker.postMessage({ algorithm, shared: this.#shared });
   }
+
+  /** Starts hashing the first `length` bytes of `slot`; `slotReturned` follows when it was. */
+  protected abstract hand(slot: number, batch: Uint8Array): void;
+  /** The digest once every handed batch was hashed. */
+  protected abstract result(): Promise<Uint8Array>;
+  /** Releases the thread or context. */
+  protected abstract end(): void;
 
   async update(bytes: Uint8Array): Promise<void> {
     for (let off = 0; off < bytes.length;) {
       this.#check();
       const take = Math.min(BATCH - this.#filled, bytes.length - off);
-      this.#batch.set(bytes.subarray(off, off + take), this.#filled);
+      this.#slots[this.#slot].set(bytes.subarray(off, off + take), this.#filled);
       this.#filled += take;
       off += take;
-      if (this.#filled === BATCH) await this.#send();
+      if (this.#filled === BATCH) await this.#next();
     }
   }
 
   async digest(): Promise<Uint8Array> {
     try {
       this.#check();
-      if (this.#filled > 0) await this.#send();
-      this.#worker.postMessage(null); // answered after every batch before it
-      return await this.#digest;
+      if (this.#filled > 0) this.hand(this.#slot, this.#slots[this.#slot].subarray(0, this.#filled));
+      return await this.result();
     } finally {
       this.close();
     }
@@ -109,19 +109,28 @@ class WorkerHasher implements BackgroundHasher {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#worker.terminate();
+    this.end();
     this.#wake();
   }
 
-  /** Hands the filled slot to the worker and takes a free one, waiting for the worker if need be. */
-  async #send(): Promise<void> {
-    this.#worker.postMessage([this.#slot, this.#filled]);
+  protected slotReturned(slot: number): void {
+    this.#free.push(slot);
+    this.#wake();
+  }
+
+  protected failed(error: unknown): void {
+    this.#failure ??= error;
+    this.#wake();
+  }
+
+  /** Hands the filled slot over and takes a free one, waiting for one if need be. */
+  async #next(): Promise<void> {
+    this.hand(this.#slot, this.#slots[this.#slot]);
     while (this.#free.length === 0) {
       await new Promise<void>((resolve) => (this.#returned = resolve));
       this.#check();
     }
     this.#slot = this.#free.shift()!;
-    this.#batch = new Uint8Array(this.#shared, this.#slot * BATCH, BATCH);
     this.#filled = 0;
   }
 
@@ -134,6 +143,86 @@ class WorkerHasher implements BackgroundHasher {
   #check(): void {
     if (this.#failure) throw this.#failure;
     if (this.#closed) throw new Error("background hasher already ended");
+  }
+}
+
+/** node:crypto on a worker, the slots in memory shared with it. */
+class WorkerHasher extends SlotHasher {
+  readonly #worker: Worker;
+  readonly #digest: Promise<Uint8Array>;
+
+  constructor(worker: Worker, algorithm: HashAlgorithm) {
+    const shared = new SharedArrayBuffer(BATCH * SLOTS);
+    super(shared);
+    this.#worker = worker;
+    this.#digest = new Promise((resolve, reject) => {
+      worker.onmessage = (e: MessageEvent<number | { digest: Uint8Array }>) => {
+        if (typeof e.data === "number") this.slotReturned(e.data);
+        else resolve(e.data.digest);
+      };
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        const error = new Error(`digest worker failed: ${e.message}`);
+        reject(error);
+        this.failed(error);
+      };
+    });
+    this.#digest.catch(() => {});
+    worker.postMessage({ algorithm, shared });
+  }
+
+  protected hand(slot: number, batch: Uint8Array): void {
+    this.#worker.postMessage([slot, batch.length]);
+  }
+
+  protected result(): Promise<Uint8Array> {
+    this.#worker.postMessage(null); // answered after every batch before it
+    return this.#digest;
+  }
+
+  protected end(): void {
+    this.#worker.terminate();
+  }
+}
+
+/** libcrypto on Deno's blocking thread pool: each batch hashed where it lies, no worker to start. */
+class NativeHasher extends SlotHasher {
+  readonly #digest: BackgroundDigest;
+
+  constructor(digest: BackgroundDigest) {
+    super(new ArrayBuffer(BATCH * SLOTS));
+    this.#digest = digest;
+  }
+
+  protected hand(slot: number, batch: Uint8Array): void {
+    this.#digest.update(batch).then(() => this.slotReturned(slot), (e) => this.failed(e));
+  }
+
+  protected result(): Promise<Uint8Array> {
+    return this.#digest.digest();
+  }
+
+  protected end(): void {
+    this.#digest.close();
+  }
+}
+
+/**
+ * The digest of `bytes`, which must stay unchanged until it resolves: on Deno's blocking thread
+ * pool where libcrypto loads, so that the caller goes on meanwhile (an XFTP chunk's SHA-256 is
+ * checked while the next chunk arrives); else here.
+ */
+export async function digestOffThread(algorithm: HashAlgorithm, bytes: Uint8Array): Promise<Uint8Array> {
+  const native = libcrypto();
+  if (!native || (algorithm !== "sha256" && algorithm !== "sha512")) {
+    return createHasher(algorithm).update(bytes).digest();
+  }
+  const digest = native.backgroundDigest(algorithm);
+  try {
+    await digest.update(bytes);
+    return await digest.digest();
+  } finally {
+    digest.close();
   }
 }
 

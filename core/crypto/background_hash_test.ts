@@ -1,34 +1,66 @@
+/**
+ * The background hasher on each of its homes: libcrypto on Deno's blocking pool (where it loads)
+ * and node:crypto on a worker, against @noble/hashes.
+ */
 import assert from "node:assert/strict";
-import { sha512 as nobleSha512 } from "@noble/hashes/sha2.js";
-import { createBackgroundHasher } from "./background_hash.ts";
+import { sha256 as nobleSha256, sha512 as nobleSha512 } from "@noble/hashes/sha2.js";
+import { type BackgroundHasher, createBackgroundHasher, digestOffThread } from "./background_hash.ts";
+import { type Libcrypto, loadLibcrypto, withLibcrypto } from "./_libcrypto.ts";
 import { randomBytes } from "./keys.ts";
 
-Deno.test("a background SHA-512 equals noble's, over pieces that straddle its batches", async () => {
+const homes: [string, Libcrypto | null][] = [["without libcrypto", null]];
+const lib = loadLibcrypto();
+if (lib) homes.unshift(["libcrypto", lib]);
+
+function eachHome(
+  name: string,
+  body: (hasher: () => BackgroundHasher, home: Libcrypto | null) => Promise<void>,
+) {
+  for (const [label, home] of homes) {
+    const hasher = () => withLibcrypto(home, () => createBackgroundHasher("sha512"));
+    Deno.test(`${name} (${label})`, () => body(hasher, home));
+  }
+}
+
+eachHome("a background SHA-512 equals noble's, over pieces that straddle its batches", async (hasher) => {
   const message = randomBytes(9 * 1024 * 1024 + 12345);
-  const hasher = createBackgroundHasher("sha512");
+  const h = hasher();
   // one buffer reused for every piece, as callers do: update copies before returning
   const piece = new Uint8Array(65537);
   for (let off = 0; off < message.length; off += piece.length) {
     const part = message.subarray(off, off + piece.length);
     piece.set(part);
-    await hasher.update(piece.subarray(0, part.length));
+    await h.update(piece.subarray(0, part.length));
     piece.fill(0);
   }
-  assert.deepEqual(await hasher.digest(), nobleSha512(message));
+  assert.deepEqual(await h.digest(), nobleSha512(message));
 });
 
-Deno.test("a background hasher digests empty and short input, and refuses use after its end", async () => {
-  assert.deepEqual(await createBackgroundHasher("sha512").digest(), nobleSha512(new Uint8Array(0)));
-  const hasher = createBackgroundHasher("sha512");
-  await hasher.update(Uint8Array.of(1, 2, 3));
-  assert.deepEqual(await hasher.digest(), nobleSha512(Uint8Array.of(1, 2, 3)));
-  await assert.rejects(() => hasher.digest());
+eachHome(
+  "a background hasher digests empty and short input, and refuses use after its end",
+  async (hasher) => {
+    assert.deepEqual(await hasher().digest(), nobleSha512(new Uint8Array(0)));
+    const h = hasher();
+    await h.update(Uint8Array.of(1, 2, 3));
+    assert.deepEqual(await h.digest(), nobleSha512(Uint8Array.of(1, 2, 3)));
+    await assert.rejects(() => h.digest());
+  },
+);
+
+eachHome("closing a background hasher without a digest ends it", async (hasher) => {
+  const h = hasher();
+  await h.update(randomBytes(3 * 1024 * 1024));
+  h.close();
+  h.close();
+  await assert.rejects(async () => await h.update(Uint8Array.of(1)));
 });
 
-Deno.test("closing a background hasher without a digest ends its worker", async () => {
-  const hasher = createBackgroundHasher("sha512");
-  await hasher.update(randomBytes(3 * 1024 * 1024));
-  hasher.close();
-  hasher.close();
-  await assert.rejects(async () => await hasher.update(Uint8Array.of(1)));
+eachHome("a one-shot digest off the thread equals noble's", async (_, home) => {
+  const message = randomBytes(4 * 1024 * 1024 + 7);
+  const [a, b] = withLibcrypto(
+    home,
+    () => [digestOffThread("sha256", message), digestOffThread("sha512", message)],
+  );
+  assert.deepEqual(await a, nobleSha256(message));
+  assert.deepEqual(await b, nobleSha512(message));
 });

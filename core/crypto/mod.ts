@@ -11,4 +11,4 @@ export * from "./authenticator.ts";
 export * from "./secret_stream.ts";
 export * from "./sb_chain.ts";
 export * from "./aes_gcm.ts";
-export { describeSalsaPolyBackend } from "./_backend.ts";
+export { describeCryptoBackends } from "./_backend.ts";

@@ -35,14 +35,16 @@ abstract class SecretStream {
 
   protected xor(chunk: Uint8Array, output: Uint8Array | undefined): Uint8Array {
     this.assertOpen();
-    let out: Uint8Array;
-    if (output === undefined) out = chunk.slice();
-    else {
-      if (output.length < chunk.length) throw new RangeError("secret stream output is too short");
-      out = output.subarray(0, chunk.length);
-      if (out.buffer !== chunk.buffer || out.byteOffset !== chunk.byteOffset) out.set(chunk);
+    if (output !== undefined && output.length < chunk.length) {
+      throw new RangeError("secret stream output is too short");
     }
-    this.#keystream.xorInPlace(out);
+    const out = output === undefined ? new Uint8Array(chunk.length) : output.subarray(0, chunk.length);
+    if (overlapsElsewhere(chunk, out)) {
+      out.set(chunk);
+      this.#keystream.xorInPlace(out);
+    } else {
+      this.#keystream.xor(chunk, out);
+    }
     return out;
   }
 
@@ -109,4 +111,10 @@ export function decryptStreamTailTag(
   const split = packet.length - TAG_LENGTH;
   const body = packet.slice(0, split);
   return openInPlace(key, nonce, body, packet.subarray(split)) ? ok(body) : fail("DECRYPT");
+}
+
+/** Whether `a` and `b` share memory without being the same view (an XOR from one to the other would clobber its input). */
+function overlapsElsewhere(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.buffer !== b.buffer || a.byteOffset === b.byteOffset) return false;
+  return a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
 }

@@ -150,3 +150,20 @@ Deno.test("update into the caller's buffer, or in place, gives the same stream a
   assert.deepEqual(copy, msg);
   assert.throws(() => new SecretStreamEncryptor(key, nonce).update(msg, scratch), RangeError);
 });
+
+Deno.test("update into an output that overlaps its input at another offset gives the same stream", () => {
+  const rnd = new SeededRandom(11);
+  const key = randomBytes(32), nonce = randomBytes(24), msg = randomBytes(100_000);
+  const expected = new SecretStreamEncryptor(key, nonce).update(msg);
+  for (const shift of [-3, -64, 1, 65]) {
+    const enc = new SecretStreamEncryptor(key, nonce);
+    const buffer = new Uint8Array(msg.length + 200);
+    const parts: Uint8Array[] = [];
+    for (const piece of randomSplit(rnd, msg, 20_000)) {
+      const input = buffer.subarray(100, 100 + piece.length);
+      input.set(piece);
+      parts.push(enc.update(input, buffer.subarray(100 + shift)).slice());
+    }
+    assert.deepEqual(concatBytes(...parts), expected, `shift ${shift}`);
+  }
+});
