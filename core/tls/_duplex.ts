@@ -34,18 +34,11 @@ export function toDuplex(connection: TlsConnection): Duplex {
     write(chunk: Uint8Array, _encoding, callback) {
       connection.write(chunk).then(() => callback(), callback);
     },
-    // writes queued while one is in flight go out together: node:http2 writes each 16 KiB DATA
-    // frame with its 9-byte header, which alone would take a full record and a short one
+    // writes queued while one is in flight go out together, in full records sealed straight
+    // from the pieces: node:http2 writes each 16 KiB DATA frame with its 9-byte header, which
+    // alone would take a full record and a short one
     writev(chunks: { chunk: Uint8Array }[], callback) {
-      let length = 0;
-      for (const c of chunks) length += c.chunk.length;
-      const data = new Uint8Array(length);
-      let offset = 0;
-      for (const c of chunks) {
-        data.set(c.chunk, offset);
-        offset += c.chunk.length;
-      }
-      connection.write(data).then(() => callback(), callback);
+      connection.write(chunks.map((c) => c.chunk)).then(() => callback(), callback);
     },
     final(callback) {
       connection.close().then(() => callback(), callback);

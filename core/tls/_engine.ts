@@ -46,6 +46,8 @@ export abstract class TlsEngine {
   private output: Uint8Array[] = [];
   private outputLength = 0;
   private received: Uint8Array[] = [];
+  /** where the record just processed ended in its buffer, when it continued a run of application data; else -1 */
+  private lastDataRecordEnd = -1;
   /** bytes of undecryptable 0-RTT records still to drop after declining early data */
   protected earlyDataToSkip = 0;
   /** the peer's Finished has been processed: application data and post-handshake messages may follow */
@@ -56,10 +58,27 @@ export abstract class TlsEngine {
 
   /** Feeds bytes from the transport. Throws TlsError on a fatal error, after queuing our alert. */
   receive(bytes: Uint8Array): void {
+    this.process(() => this.records.push(bytes));
+  }
+
+  /**
+   * Room to read up to `size` bytes of the stream into, then handed over with `receiveReserved`:
+   * the bytes are not copied on the way in, and records are decrypted where they lie.
+   */
+  reserve(size: number): Uint8Array {
+    return this.records.reserve(size);
+  }
+
+  /** Processes the first `n` bytes read into the last `reserve`. */
+  receiveReserved(n: number): void {
+    this.process(() => this.records.commit(n));
+  }
+
+  private process(take: () => void): void {
     if (this.state === "failed") throw this.error!;
     if (this.peerClosed) return; // nothing after close_notify counts (RFC 8446 §6.1)
     try {
-      this.records.push(bytes);
+      take();
       for (let r = this.records.next(); r !== null; r = this.records.next()) {
         this.onRecord(r);
         if (this.peerClosed) break;
@@ -82,34 +101,38 @@ export abstract class TlsEngine {
   takeApplicationData(): Uint8Array[] {
     const out = this.received;
     this.received = [];
+    this.lastDataRecordEnd = -1;
     return out;
   }
 
-  /** Encrypts application data (split into records of at most 2^14 bytes). */
-  write(data: Uint8Array): void {
+  /** Encrypts application data, in records of at most 2^14 bytes sealed straight from the given parts. */
+  write(data: Uint8Array | readonly Uint8Array[]): void {
     if (this.state !== "connected") {
       throw this.error ?? new TlsError("unexpected_message", "handshake not complete");
     }
     if (this.localClosed) throw new TlsError("connection_closed", "write after close_notify");
-    if (data.length === 0) return;
+    const parts = data instanceof Uint8Array ? [data] : data;
+    let length = 0;
+    for (const part of parts) length += part.length;
+    if (length === 0) return;
     // all records of one write go into one buffer: one allocation, one transport write
-    const records = Math.ceil(data.length / MAX_PLAINTEXT);
-    const out = new Uint8Array(data.length + records * protectedLength(0));
+    const out = new Uint8Array(length + Math.ceil(length / MAX_PLAINTEXT) * protectedLength(0));
+    let start = 0;
     let offset = 0;
-    for (let i = 0; i < data.length; i += MAX_PLAINTEXT) {
+    for (const content of recordContents(parts, MAX_PLAINTEXT)) {
       if (this.writeProtection!.count >= KEY_UPDATE_AFTER_RECORDS) {
-        this.pushOutput(out.subarray(0, offset)); // KeyUpdate must follow the records before it
+        this.pushOutput(out.subarray(start, offset)); // KeyUpdate must follow the records before it
         this.updateKeys(false);
-        return this.write(data.subarray(i));
+        start = offset;
       }
-      const content = data.subarray(i, i + MAX_PLAINTEXT);
+      let contentLength = 0;
+      for (const piece of content) contentLength += piece.length;
       this.writeProtection!.protectInto(ContentType.application_data, content, out.subarray(offset));
-      offset += protectedLength(content.length);
+      offset += protectedLength(contentLength);
     }
-    this.pushOutput(out);
+    this.pushOutput(out.subarray(start, offset));
   }
 
-  /** Queues close_notify (RFC 8446 §6.1); reading may continue until the peer's own close_notify. */
   close(): void {
     if (this.localClosed || this.state === "failed") return;
     this.localClosed = true;
@@ -196,6 +219,8 @@ export abstract class TlsEngine {
   }
 
   private onRecord(record: TlsRecord): void {
+    const previousEnd = this.lastDataRecordEnd;
+    this.lastDataRecordEnd = -1; // any record but application data ends a run (keepApplicationData)
     if (record.type === ContentType.change_cipher_spec) {
       // middlebox compatibility (RFC 8446 §5, D.4): one byte 0x01, only during the handshake
       if (this.peerFinished || record.fragment.length !== 1 || record.fragment[0] !== 1) {
@@ -232,7 +257,7 @@ export abstract class TlsEngine {
     } else if (record.fragment.length > MAX_PLAINTEXT) {
       fail("record_overflow", "plaintext record over 2^14 bytes");
     } else {
-      content = record.fragment.slice(); // the record is a view into the reader's buffer
+      content = record.fragment.slice(); // handshake messages are kept; the record is the stream's
     }
     switch (type) {
       case ContentType.alert:
@@ -242,11 +267,34 @@ export abstract class TlsEngine {
         return this.onHandshakeBytes(content);
       case ContentType.application_data:
         if (!this.peerFinished) fail("unexpected_message", "application data before Finished");
-        if (content.length > 0) this.received.push(content);
-        return;
+        return this.keepApplicationData(record, content, previousEnd);
       default:
         fail("unexpected_message", `content type ${type}`);
     }
+  }
+
+  /**
+   * Keeps decrypted application data for the reader. Records decrypted in place, one right after
+   * the other in the stream's buffer, become one run: the content moves down over the tag and
+   * header between them, so what one large read brought in leaves as one array, never copied into
+   * fresh memory. `previousEnd` is where the record before this one ended, when it was such a run.
+   */
+  private keepApplicationData(record: TlsRecord, content: Uint8Array, previousEnd: number): void {
+    if (content.length === 0) return;
+    const inPlace = content.buffer === record.header.buffer;
+    const last = this.received[this.received.length - 1];
+    if (inPlace && previousEnd === record.header.byteOffset && last?.buffer === content.buffer) {
+      const end = last.byteOffset + last.length;
+      new Uint8Array(content.buffer).copyWithin(end, content.byteOffset, content.byteOffset + content.length);
+      this.received[this.received.length - 1] = new Uint8Array(
+        content.buffer,
+        last.byteOffset,
+        last.length + content.length,
+      );
+    } else {
+      this.received.push(content);
+    }
+    if (inPlace) this.lastDataRecordEnd = record.fragment.byteOffset + record.fragment.length;
   }
 
   private onAlert(content: Uint8Array): void {
@@ -296,4 +344,24 @@ function concatChunks(chunks: Uint8Array[], length: number): Uint8Array {
     offset += c.length;
   }
   return out;
+}
+
+/** The parts cut into record contents of at most `max` bytes, each a list of views of the parts. */
+function* recordContents(parts: readonly Uint8Array[], max: number): Generator<Uint8Array[]> {
+  let content: Uint8Array[] = [];
+  let room = max;
+  for (const part of parts) {
+    for (let offset = 0; offset < part.length;) {
+      const piece = part.subarray(offset, offset + room);
+      content.push(piece);
+      offset += piece.length;
+      room -= piece.length;
+      if (room === 0) {
+        yield content;
+        content = [];
+        room = max;
+      }
+    }
+  }
+  if (content.length > 0) yield content;
 }

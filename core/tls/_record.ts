@@ -34,35 +34,50 @@ function isContentType(t: number): t is ContentType {
 }
 
 /** Reassembles records from arbitrary chunks of the byte stream. */
-const EMPTY = new Uint8Array(0);
+const EMPTY: Uint8Array = new Uint8Array(0);
 
+/**
+ * The buffer is the reader's own and is never written before `end` again: a new one replaces it
+ * when more room is needed. So the records it returns may be decrypted in place, and their
+ * plaintext handed on as views that stay valid.
+ */
 export class RecordReader {
   // allocated while records are incomplete, released once all are consumed: idle connections hold none
-  private buffer = new Uint8Array(0);
+  private buffer: Uint8Array = EMPTY;
   private start = 0;
   private end = 0;
   private first = true;
 
   push(chunk: Uint8Array): void {
-    if (this.end === this.start && chunk.length > 0) {
-      this.buffer = chunk.slice();
-      this.start = 0;
-      this.end = chunk.length;
-      return;
-    }
+    if (chunk.length === 0) return;
     if (this.end + chunk.length > this.buffer.length) {
       const live = this.end - this.start;
-      const target = this.buffer.length >= live + chunk.length
-        ? this.buffer
-        : new Uint8Array(Math.max(live + chunk.length, this.buffer.length * 2));
-      target.copyWithin(0, this.start, this.end);
-      if (target !== this.buffer) target.set(this.buffer.subarray(this.start, this.end));
-      this.buffer = target;
-      this.start = 0;
-      this.end = live;
+      this.replace(new Uint8Array(Math.max(live + chunk.length, Math.min(this.buffer.length * 2, 1 << 20))));
     }
     this.buffer.set(chunk, this.end);
     this.end += chunk.length;
+  }
+
+  /**
+   * Room for `size` more bytes of the stream, to read into directly (then `commit`): a fresh
+   * buffer that starts with the incomplete record, if any, so no received byte is copied twice.
+   */
+  reserve(size: number): Uint8Array {
+    this.replace(new Uint8Array(this.end - this.start + size));
+    return this.buffer.subarray(this.end);
+  }
+
+  /** Takes the first `n` bytes of the last `reserve` as received. */
+  commit(n: number): void {
+    if (this.end + n > this.buffer.length) throw new RangeError("commit beyond the reserved room");
+    this.end += n;
+  }
+
+  private replace(target: Uint8Array): void {
+    target.set(this.buffer.subarray(this.start, this.end));
+    this.end -= this.start;
+    this.start = 0;
+    this.buffer = target;
   }
 
   get buffered(): number {
@@ -94,8 +109,7 @@ export class RecordReader {
     }
     if (available < HEADER_LENGTH + length) return null;
     this.first = false;
-    // a view: valid until the next push, which is all a protected record needs (it is decrypted
-    // into fresh memory); the engine copies plaintext fragments it keeps
+    // a view into the reader's own buffer, which later pushes do not overwrite
     const record = b.subarray(s, s + HEADER_LENGTH + length);
     this.start += HEADER_LENGTH + length;
     if (this.start === this.end) {
@@ -177,13 +191,19 @@ export class RecordProtection {
     return out;
   }
 
-  /** Like protect, writing the record at the start of `out` (sized with protectedLength). */
-  protectInto(type: ContentType, content: Uint8Array, out: Uint8Array): void {
-    if (content.length > MAX_PLAINTEXT) throw new RangeError("record content over 2^14 bytes");
-    const length = content.length + 1 + TAG_LENGTH;
+  /**
+   * Like protect, writing the record at the start of `out` (sized with protectedLength); the
+   * content may come in parts, which are not joined first.
+   */
+  protectInto(type: ContentType, content: Uint8Array | readonly Uint8Array[], out: Uint8Array): void {
+    const parts = content instanceof Uint8Array ? [content] : content;
+    let contentLength = 0;
+    for (const part of parts) contentLength += part.length;
+    if (contentLength > MAX_PLAINTEXT) throw new RangeError("record content over 2^14 bytes");
+    const length = contentLength + 1 + TAG_LENGTH;
     writeHeader(out, ContentType.application_data, 0x0303, length);
     const header = out.subarray(0, HEADER_LENGTH);
-    const inner = [content, CONTENT_TYPE_BYTE[type]]; // TLSInnerPlaintext without padding
+    const inner = [...parts, CONTENT_TYPE_BYTE[type]]; // TLSInnerPlaintext without padding
     seal(
       this.suite,
       this.key,

@@ -10,6 +10,7 @@ import { ClientEngine, type ClientEngineOptions } from "./_client.ts";
 import { toDuplex } from "./_duplex.ts";
 import type { TlsEngine } from "./_engine.ts";
 import { ServerEngine, type ServerEngineOptions } from "./_server.ts";
+import { MAX_PLAINTEXT } from "./_record.ts";
 
 /** The subset of Deno.Conn a TLS connection needs; any byte stream can provide it. */
 export interface ByteTransport {
@@ -117,14 +118,16 @@ export class TlsConnection {
 
   /**
    * The next chunk of application data, or null at the end of the stream (close_notify or EOF).
-   * With `max`, as much of what has arrived as fits in `max` bytes (joined into one array).
+   * With `max`, as much of what has arrived as fits in `max` bytes (joined into one array), unless
+   * the next chunk is already larger than one record's content: then that chunk alone, uncopied.
    */
   read(max?: number): Promise<Uint8Array | null> {
     // not async functions: a suspended one costs an idle connection far more than a callback
     return this.waitFor(1).then(() => {
       if (this.queued === 0) return null;
       const head = this.queue[0].length - this.queueOffset;
-      return this.take(max === undefined ? head : Math.max(head, Math.min(this.queued, max)));
+      const join = max !== undefined && head <= MAX_PLAINTEXT;
+      return this.take(join ? Math.max(head, Math.min(this.queued, max)) : head);
     });
   }
 
@@ -138,8 +141,8 @@ export class TlsConnection {
     });
   }
 
-  /** Sends application data; resolves when it has been written to the transport. */
-  write(data: Uint8Array): Promise<void> {
+  /** Sends application data (parts are sent as one, not joined first); resolves when it has been written to the transport. */
+  write(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     try {
       this.engine.write(data);
@@ -285,9 +288,9 @@ export class TlsConnection {
       while (this.queued >= Math.max(READ_HIGH_WATER, this.wanted) && !this.failure) {
         await new Promise<void>((resolve) => (this.resumePump = resolve));
       }
-      // a fresh buffer per read: what the engine keeps it has copied, and an idle connection
-      // waits holding only a small one
-      const buffer = new Uint8Array(size);
+      // a fresh buffer per read, from the engine (records are decrypted where they lie in it);
+      // an idle connection waits holding only a small one
+      const buffer = this.engine.reserve(size);
       let n: number | null;
       try {
         n = await this.transport.read(buffer);
@@ -305,7 +308,8 @@ export class TlsConnection {
         this.endOfStream();
         return;
       }
-      if (!this.absorb(buffer.subarray(0, n))) return;
+      const received = n;
+      if (!this.absorb(() => this.engine.receiveReserved(received))) return;
       // a read that drained the socket means the next one probably waits: wait on a small buffer;
       // a full one means more is there: take it in big reads
       size = n < size ? READ_BUFFER_MIN : size === READ_BUFFER_MIN ? this.maxReadSize : size;
@@ -316,11 +320,11 @@ export class TlsConnection {
    * Hands received bytes to the engine and queues the plaintext; false when the connection failed.
    * Not async, so that nothing of one read stays referenced while the pump waits for the next.
    */
-  private absorb(bytes: Uint8Array): boolean {
+  private absorb(receive: () => void): boolean {
     const engine = this.engine;
     const wasHandshaking = engine.state === "handshaking";
     try {
-      engine.receive(bytes);
+      receive();
     } catch (e) {
       this.flush().catch(() => {});
       this.fail(e instanceof TlsError ? e : engine.abort(e));
