@@ -16,7 +16,7 @@ import {
   type SignatureAlgorithm,
 } from "../crypto/keys.ts";
 import { SecretStreamDecryptor, STREAM_TAG_LENGTH } from "../crypto/secret_stream.ts";
-import { createHasher } from "../crypto/hash.ts";
+import { digestOffThread } from "../crypto/background_hash.ts";
 import { constantTimeEqual } from "../encoding/bytes.ts";
 import { CLIENT_XFTP_VERSIONS } from "./version.ts";
 import {
@@ -207,7 +207,7 @@ export class XftpClient {
     });
     await post(this.session, block, undefined, (piece) => transit.push(piece));
     const plain = transit.finish();
-    const h = createHasher("sha256").update(plain).digest();
+    const h = await digestOffThread("sha256", plain);
     if (!constantTimeEqual(h, digest)) {
       throw new XftpClientError("FGET: the chunk digest differs", { type: "DIGEST" });
     }
