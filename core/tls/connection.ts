@@ -224,6 +224,9 @@ export class TlsConnection {
     const head = this.queue[0];
     if (head.length - this.queueOffset >= n) {
       out = head.subarray(this.queueOffset, this.queueOffset + n);
+      // a block from a larger read is copied out: parts of it the caller keeps (keys, ids) must
+      // not keep the whole read buffer alive; bulk runs hand out most of their buffer anyway
+      if (out.buffer.byteLength > 2 * n) out = out.slice();
       this.queueOffset += n;
       if (this.queueOffset === head.length) {
         this.queue.shift();
