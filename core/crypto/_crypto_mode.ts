@@ -8,7 +8,7 @@
  *
  * Internal: read by _backend.ts and _libcrypto.ts.
  */
-export const CRYPTO_ENV = "SIMPLEX_CRYPTO";
+const CRYPTO_ENV = "SIMPLEX_CRYPTO";
 
 export type CryptoMode = "auto" | "builtin" | "native";
 
