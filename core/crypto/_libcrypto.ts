@@ -59,34 +59,6 @@ const TAG_LENGTH = 16;
 export type AeadName = "chacha20-poly1305" | "aes-128-gcm";
 export type DigestName = "sha256" | "sha512";
 
-export interface Libcrypto {
-  /** e.g. "OpenSSL 3.0.17 1 Jul 2025" */
-  readonly version: string;
-  /** AEAD-Encrypt of the concatenated parts into `out` (ciphertext ‖ 16-byte tag), with a 12-byte nonce. */
-  seal(
-    aead: AeadName,
-    key: Uint8Array,
-    nonce: Uint8Array,
-    aad: Uint8Array,
-    plaintext: readonly Uint8Array[],
-    out: Uint8Array,
-  ): void;
-  /**
-   * AEAD-Decrypt of ciphertext ‖ tag into `out` (fresh memory by default; `sealed` itself decrypts
-   * in place); the plaintext, or null when authentication fails (and `out` is zeroed).
-   */
-  open(
-    aead: AeadName,
-    key: Uint8Array,
-    nonce: Uint8Array,
-    aad: Uint8Array,
-    sealed: Uint8Array,
-    out?: Uint8Array,
-  ): Uint8Array | null;
-  /** An incremental digest whose updates run off the calling thread, one at a time, in order. */
-  backgroundDigest(name: DigestName): BackgroundDigest;
-}
-
 export interface BackgroundDigest {
   /** Hashes `bytes`, which must stay unchanged until the promise settles; calls queue in order. */
   update(bytes: Uint8Array): Promise<void>;
@@ -100,7 +72,14 @@ function load(): LibcryptoSymbols | null {
   return openLibrary(LIBRARY_NAMES, SYMBOLS);
 }
 
-class LibcryptoBackend implements Libcrypto {
+/** An EVP cipher context and the AEAD it was last set up for (naming it again resets more than the key). */
+interface CipherContext {
+  readonly pointer: Deno.PointerValue;
+  aead?: AeadName;
+}
+
+export class Libcrypto {
+  /** e.g. "OpenSSL 3.0.17 1 Jul 2025" */
   readonly version: string;
   readonly #lib: LibcryptoSymbols;
   readonly #ciphers: Record<AeadName, Deno.PointerValue>;
@@ -109,13 +88,13 @@ class LibcryptoBackend implements Libcrypto {
    * One context per direction, re-keyed for every record: calls are synchronous and JavaScript
    * runs them one at a time, so no connection owns (or has to free) native memory.
    */
-  readonly #sealContext: Deno.PointerValue;
-  readonly #openContext: Deno.PointerValue;
+  readonly #sealContext: CipherContext;
+  readonly #openContext: CipherContext;
   /** the int the Update and Final calls write their output length to */
-  readonly #cipherOf = new Map<Deno.PointerValue, AeadName>();
   readonly #length = new Int32Array(1);
   readonly #lengthBytes = new Uint8Array(this.#length.buffer);
 
+  /** Internal: see `libcrypto()` and `loadLibcrypto()`. */
   constructor(lib: LibcryptoSymbols) {
     this.#lib = lib;
     this.version = Deno.UnsafePointerView.getCString(lib.OpenSSL_version(0)!);
@@ -124,11 +103,16 @@ class LibcryptoBackend implements Libcrypto {
       "aes-128-gcm": lib.EVP_aes_128_gcm(),
     };
     this.#digests = { sha256: lib.EVP_sha256(), sha512: lib.EVP_sha512() };
-    this.#sealContext = lib.EVP_CIPHER_CTX_new();
-    this.#openContext = lib.EVP_CIPHER_CTX_new();
-    if (!this.#sealContext || !this.#openContext) throw new Error("libcrypto: EVP_CIPHER_CTX_new failed");
+    const context = (): CipherContext => {
+      const pointer = lib.EVP_CIPHER_CTX_new();
+      if (!pointer) throw new Error("libcrypto: EVP_CIPHER_CTX_new failed");
+      return { pointer };
+    };
+    this.#sealContext = context();
+    this.#openContext = context();
   }
 
+  /** AEAD-Encrypt of the concatenated parts into `out` (ciphertext ‖ 16-byte tag), with a 12-byte nonce. */
   seal(
     aead: AeadName,
     key: Uint8Array,
@@ -138,8 +122,7 @@ class LibcryptoBackend implements Libcrypto {
     out: Uint8Array,
   ): void {
     const lib = this.#lib;
-    const ctx = this.#sealContext;
-    this.#init(ctx, aead, key, nonce, 1);
+    const ctx = this.#init(this.#sealContext, aead, key, nonce, 1);
     this.#check(lib.EVP_CipherUpdate(ctx, null, this.#lengthBytes, aad, aad.length), "AAD");
     let offset = 0;
     for (const part of plaintext) {
@@ -156,6 +139,10 @@ class LibcryptoBackend implements Libcrypto {
     this.#check(lib.EVP_CIPHER_CTX_ctrl(ctx, GET_TAG, TAG_LENGTH, out.subarray(offset)), "tag");
   }
 
+  /**
+   * AEAD-Decrypt of ciphertext ‖ tag into `out` (fresh memory by default; `sealed` itself decrypts
+   * in place); the plaintext, or null when authentication fails (and `out` is zeroed).
+   */
   open(
     aead: AeadName,
     key: Uint8Array,
@@ -166,11 +153,10 @@ class LibcryptoBackend implements Libcrypto {
   ): Uint8Array | null {
     if (sealed.length < TAG_LENGTH) return null;
     const lib = this.#lib;
-    const ctx = this.#openContext;
     const n = sealed.length - TAG_LENGTH;
     const plain = out === undefined ? new Uint8Array(n) : out.subarray(0, n);
     if (plain.length < n) throw new RangeError("open: output too short");
-    this.#init(ctx, aead, key, nonce, 0);
+    const ctx = this.#init(this.#openContext, aead, key, nonce, 0);
     this.#check(lib.EVP_CipherUpdate(ctx, null, this.#lengthBytes, aad, aad.length), "AAD");
     let offset = 0;
     if (n > 0) {
@@ -186,18 +172,26 @@ class LibcryptoBackend implements Libcrypto {
     return plain;
   }
 
+  /** An incremental digest whose updates run off the calling thread, one at a time, in order. */
   backgroundDigest(name: DigestName): BackgroundDigest {
     return new LibcryptoDigest(this.#lib, this.#digests[name], name === "sha512" ? 64 : 32);
   }
 
-  #init(ctx: Deno.PointerValue, aead: AeadName, key: Uint8Array, nonce: Uint8Array, encrypt: 0 | 1): void {
+  /** Keys `context` for one record; returns its pointer. */
+  #init(
+    context: CipherContext,
+    aead: AeadName,
+    key: Uint8Array,
+    nonce: Uint8Array,
+    encrypt: 0 | 1,
+  ): Deno.PointerValue {
     if (nonce.length !== 12) throw new RangeError("AEAD nonce must be 12 bytes");
     const keyLength = aead === "chacha20-poly1305" ? 32 : 16;
     if (key.length !== keyLength) throw new RangeError(`${aead} key must be ${keyLength} bytes`);
-    // a context keeps its cipher: naming it again would reset more than the key and nonce
-    const cipher = this.#cipherOf.get(ctx) === aead ? null : this.#ciphers[aead];
-    this.#check(this.#lib.EVP_CipherInit_ex(ctx, cipher, null, key, nonce, encrypt), "init");
-    this.#cipherOf.set(ctx, aead);
+    const cipher = context.aead === aead ? null : this.#ciphers[aead];
+    this.#check(this.#lib.EVP_CipherInit_ex(context.pointer, cipher, null, key, nonce, encrypt), "init");
+    context.aead = aead;
+    return context.pointer;
   }
 
   #check(result: number, what: string): void {
@@ -269,7 +263,7 @@ export function libcrypto(): Libcrypto | null {
     const mode = cryptoMode();
     const lib = mode === "builtin" ? null : load();
     if (!lib && mode === "native") throw missingLibrary("OpenSSL's libcrypto", "libssl3");
-    loaded = lib ? new LibcryptoBackend(lib) : null;
+    loaded = lib ? new Libcrypto(lib) : null;
   }
   return loaded;
 }
@@ -277,7 +271,7 @@ export function libcrypto(): Libcrypto | null {
 /** libcrypto whatever SIMPLEX_CRYPTO says, or null where it does not load (tests and benchmarks compare). */
 export function loadLibcrypto(): Libcrypto | null {
   const lib = load();
-  return lib ? new LibcryptoBackend(lib) : null;
+  return lib ? new Libcrypto(lib) : null;
 }
 
 /** Runs `body` with `lib` (null: node:crypto) in place of the chosen libcrypto, then restores it. */
