@@ -17,6 +17,11 @@ import { libcrypto } from "./_libcrypto.ts";
 /** A Poly1305 accumulator: any pieces, then one digest. */
 export interface PolyState {
   update(data: Uint8Array): void;
+  /**
+   * The same on a thread of Deno's blocking pool (libsodium only): `data` must stay unchanged,
+   * and nothing else may touch the state, until it resolves.
+   */
+  updateOffThread?(data: Uint8Array): Promise<void>;
   /** The tag; the state is wiped. */
   digest(): Uint8Array;
 }
@@ -36,6 +41,17 @@ export interface SalsaPolyBackend {
     output: Uint8Array,
     counter: number,
   ): void;
+  /**
+   * The same on a thread of Deno's blocking pool (libsodium only), for long runs that the calling
+   * thread need not wait for: no buffer may change until it resolves.
+   */
+  salsa20XorOffThread?(
+    key: Uint8Array,
+    nonce: Uint8Array,
+    input: Uint8Array,
+    output: Uint8Array,
+    counter: number,
+  ): Promise<void>;
   poly1305(key: Uint8Array): PolyState;
 }
 

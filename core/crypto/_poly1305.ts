@@ -10,6 +10,9 @@ import { type PolyState, salsaPolyBackend } from "./_backend.ts";
 export class Poly1305 {
   readonly #state: PolyState;
   #finished = false;
+  /** the last update started off the thread: later ones queue behind it */
+  #queue: Promise<void> = Promise.resolve();
+  #inFlight = 0;
 
   constructor(key: Uint8Array) {
     if (key.length !== 32) throw new RangeError("Poly1305 key must be 32 bytes");
@@ -17,14 +20,37 @@ export class Poly1305 {
   }
 
   update(data: Uint8Array): this {
-    if (this.#finished) throw new Error("Poly1305 already finished");
+    this.#assertIdle();
     this.#state.update(data);
     return this;
   }
 
+  /**
+   * `update` on a thread of Deno's blocking pool where the backend can. Updates queue in call
+   * order; `data` must stay unchanged until the returned promise resolves, and `update` or
+   * `digest` may only follow once every one has.
+   */
+  updateOffThread(data: Uint8Array): Promise<void> {
+    if (this.#finished) return Promise.reject(new Error("Poly1305 already finished"));
+    const state = this.#state;
+    if (!state.updateOffThread) {
+      this.update(data);
+      return Promise.resolve();
+    }
+    this.#inFlight++;
+    const run = this.#queue.then(() => state.updateOffThread!(data)).finally(() => void this.#inFlight--);
+    this.#queue = run.catch(() => {});
+    return run;
+  }
+
   digest(): Uint8Array {
-    if (this.#finished) throw new Error("Poly1305 already finished");
+    this.#assertIdle();
     this.#finished = true;
     return this.#state.digest();
+  }
+
+  #assertIdle(): void {
+    if (this.#finished) throw new Error("Poly1305 already finished");
+    if (this.#inFlight > 0) throw new Error("Poly1305 update still running off the thread");
   }
 }

@@ -19,6 +19,19 @@ const SYMBOLS = {
   crypto_onetimeauth_poly1305_init: { parameters: ["buffer", "buffer"], result: "i32" },
   crypto_onetimeauth_poly1305_update: { parameters: ["buffer", "buffer", "u64"], result: "i32" },
   crypto_onetimeauth_poly1305_final: { parameters: ["buffer", "buffer"], result: "i32" },
+  /** the same functions on a thread of Deno's blocking pool: the caller goes on meanwhile */
+  crypto_stream_salsa20_xor_ic_background: {
+    name: "crypto_stream_salsa20_xor_ic",
+    parameters: ["buffer", "buffer", "u64", "buffer", "u64", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  crypto_onetimeauth_poly1305_update_background: {
+    name: "crypto_onetimeauth_poly1305_update",
+    parameters: ["buffer", "buffer", "u64"],
+    result: "i32",
+    nonblocking: true,
+  },
 } as const;
 
 type Sodium = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
@@ -57,11 +70,28 @@ class SodiumPoly1305 implements PolyState {
     }
   }
 
+  async updateOffThread(data: Uint8Array): Promise<void> {
+    if (data.length > 0) {
+      await this.#sodium.crypto_onetimeauth_poly1305_update_background(
+        this.#state,
+        data,
+        BigInt(data.length),
+      );
+    }
+  }
+
   digest(): Uint8Array {
     const tag = new Uint8Array(16);
     this.#sodium.crypto_onetimeauth_poly1305_final(this.#state, tag); // also wipes the state
     return tag;
   }
+}
+
+function checkSalsa(key: Uint8Array, nonce: Uint8Array, input: Uint8Array, output: Uint8Array): void {
+  if (key.length !== 32 || nonce.length !== 8) {
+    throw new RangeError("Salsa20 takes a 32-byte key and 8-byte nonce");
+  }
+  if (output.length !== input.length) throw new RangeError("Salsa20 output must be as long as the input");
 }
 
 function backend(sodium: Sodium): SalsaPolyBackend {
@@ -77,12 +107,22 @@ function backend(sodium: Sodium): SalsaPolyBackend {
       return out;
     },
     salsa20Xor(key, nonce, input, output, counter) {
-      if (key.length !== 32 || nonce.length !== 8) {
-        throw new RangeError("Salsa20 takes a 32-byte key and 8-byte nonce");
-      }
-      if (output.length !== input.length) throw new RangeError("Salsa20 output must be as long as the input");
+      checkSalsa(key, nonce, input, output);
       if (input.length > 0) {
         sodium.crypto_stream_salsa20_xor_ic(output, input, BigInt(input.length), nonce, BigInt(counter), key);
+      }
+    },
+    async salsa20XorOffThread(key, nonce, input, output, counter) {
+      checkSalsa(key, nonce, input, output);
+      if (input.length > 0) {
+        await sodium.crypto_stream_salsa20_xor_ic_background(
+          output,
+          input,
+          BigInt(input.length),
+          nonce,
+          BigInt(counter),
+          key,
+        );
       }
     },
     poly1305: (key) => new SodiumPoly1305(sodium, stateBytes, key),

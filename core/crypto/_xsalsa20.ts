@@ -51,28 +51,52 @@ export class XSalsa20Keystream {
    * or not overlapping it (one pass over memory instead of a copy and an in-place pass).
    */
   xor(input: Uint8Array, output: Uint8Array): void {
+    const [start, end, counter] = this.#edges(input, output);
+    if (end > start) {
+      this.#backend.salsa20Xor(
+        this.#key,
+        this.#nonce,
+        input.subarray(start, end),
+        output.subarray(start, end),
+        counter,
+      );
+    }
+  }
+
+  /**
+   * `xor`, with the whole blocks on a thread of Deno's blocking pool where the backend can (a long
+   * run need not hold up the calling thread). The position moves on at once, so the next call may
+   * follow before this one resolves; `input` and `output` must stay untouched until it does.
+   */
+  async xorOffThread(input: Uint8Array, output: Uint8Array): Promise<void> {
+    const [start, end, counter] = this.#edges(input, output);
+    if (end === start) return;
+    const args = [this.#key, this.#nonce, input.subarray(start, end), output.subarray(start, end)] as const;
+    if (this.#backend.salsa20XorOffThread) await this.#backend.salsa20XorOffThread(...args, counter);
+    else this.#backend.salsa20Xor(...args, counter);
+  }
+
+  /**
+   * Moves the position past the run: XORs the bytes before its first and after its last whole
+   * block here, and returns where the whole blocks start and end, and the counter of the first,
+   * for the caller to XOR.
+   */
+  #edges(input: Uint8Array, output: Uint8Array): [start: number, end: number, counter: number] {
     const len = input.length;
     if (output.length !== len) throw new RangeError("keystream output must be as long as the input");
     let i = 0;
     while (this.#used < BLOCK && i < len) output[i] = input[i++] ^ this.#block[this.#used++];
-    const whole = len - i - ((len - i) % BLOCK);
-    if (whole > 0) {
-      this.#backend.salsa20Xor(
-        this.#key,
-        this.#nonce,
-        input.subarray(i, i + whole),
-        output.subarray(i, i + whole),
-        this.#counter,
-      );
-      this.#counter += whole / BLOCK;
-      i += whole;
-    }
-    if (i < len) {
+    const start = i;
+    const end = len - ((len - start) % BLOCK);
+    const counter = this.#counter;
+    this.#counter += (end - start) / BLOCK;
+    if (end < len) {
       this.#block.fill(0);
       this.#backend.salsa20Xor(this.#key, this.#nonce, this.#block, this.#block, this.#counter++);
       this.#used = 0;
-      while (i < len) output[i] = input[i++] ^ this.#block[this.#used++];
+      for (i = end; i < len;) output[i] = input[i++] ^ this.#block[this.#used++];
     }
+    return [start, end, counter];
   }
 
   /** Takes the next `n` keystream bytes (the Poly1305 key is the first 32). */

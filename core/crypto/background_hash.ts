@@ -35,6 +35,11 @@ let workerUrl: string | undefined;
 export interface BackgroundHasher {
   /** Hashes `bytes` (copied: the caller may reuse them at once); await it, for back-pressure. */
   update(bytes: Uint8Array): Promise<void> | void;
+  /**
+   * Hashes `bytes` where they lie when the hashing thread can read them (libcrypto), else as
+   * `update` does: the caller leaves them unchanged until this resolves, and saves a copy.
+   */
+  updateHeld(bytes: Uint8Array): Promise<void>;
   /** The digest of everything given; ends the hasher. */
   digest(): Promise<Uint8Array>;
   /** Ends the hasher without a digest (on an error path); idempotent. */
@@ -96,6 +101,16 @@ abstract class SlotHasher implements BackgroundHasher {
     }
   }
 
+  async updateHeld(bytes: Uint8Array): Promise<void> {
+    await this.update(bytes);
+  }
+
+  /** Hands over the slot being filled, if anything is in it, so that what follows can be hashed directly. */
+  protected async handPartial(): Promise<void> {
+    this.#check();
+    if (this.#filled > 0) await this.#next();
+  }
+
   async digest(): Promise<Uint8Array> {
     try {
       this.#check();
@@ -125,7 +140,7 @@ abstract class SlotHasher implements BackgroundHasher {
 
   /** Hands the filled slot over and takes a free one, waiting for one if need be. */
   async #next(): Promise<void> {
-    this.hand(this.#slot, this.#slots[this.#slot]);
+    this.hand(this.#slot, this.#slots[this.#slot].subarray(0, this.#filled));
     while (this.#free.length === 0) {
       await new Promise<void>((resolve) => (this.#returned = resolve));
       this.#check();
@@ -198,6 +213,11 @@ class NativeHasher extends SlotHasher {
     this.#digest.update(batch).then(() => this.slotReturned(slot), (e) => this.failed(e));
   }
 
+  override async updateHeld(bytes: Uint8Array): Promise<void> {
+    await this.handPartial();
+    await this.#digest.update(bytes); // after the batches handed before it
+  }
+
   protected result(): Promise<Uint8Array> {
     return this.#digest.digest();
   }
@@ -231,6 +251,10 @@ function inThread(algorithm: HashAlgorithm): BackgroundHasher {
   return {
     update(bytes) {
       h.update(bytes);
+    },
+    updateHeld(bytes) {
+      h.update(bytes);
+      return Promise.resolve();
     },
     digest: () => Promise.resolve(h.digest()),
     close() {},

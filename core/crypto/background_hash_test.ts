@@ -64,3 +64,15 @@ eachHome("a one-shot digest off the thread equals noble's", async (_, home) => {
   assert.deepEqual(await a, nobleSha256(message));
   assert.deepEqual(await b, nobleSha512(message));
 });
+
+eachHome("held updates between copied ones keep the order of the stream", async (hasher) => {
+  const message = randomBytes(5 * 1024 * 1024 + 333);
+  const h = hasher();
+  const cuts = [0, 1000, 1_500_000, 1_500_001, 3_000_000, 4_200_000, message.length];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const piece = message.subarray(cuts[i], cuts[i + 1]);
+    if (i % 2 === 0) await h.update(piece);
+    else await h.updateHeld(piece);
+  }
+  assert.deepEqual(await h.digest(), nobleSha512(message));
+});

@@ -12,6 +12,7 @@ import type { Poly1305 } from "./_poly1305.ts";
 import { openInPlace, sealInPlace, secretBoxInit, TAG_LENGTH } from "./_secretbox.ts";
 import type { XSalsa20Keystream } from "./_xsalsa20.ts";
 import { constantTimeEqual } from "../encoding/bytes.ts";
+import { allSettled } from "../async.ts";
 import { type CryptoResult, fail, ok } from "./errors.ts";
 
 /** The Poly1305 tag that ends a stream. */
@@ -21,6 +22,7 @@ abstract class SecretStream {
   readonly #keystream: XSalsa20Keystream;
   readonly #mac: Poly1305;
   #finished = false;
+  #offThread = false;
 
   /** `key`: 32 bytes (a symmetric key or a raw X25519 secret); `nonce`: 24 bytes. */
   constructor(key: Uint8Array, nonce: Uint8Array) {
@@ -33,12 +35,15 @@ abstract class SecretStream {
    */
   abstract update(chunk: Uint8Array, output?: Uint8Array): Uint8Array;
 
+  /**
+   * `update` with the Salsa20 and Poly1305 passes on threads of Deno's blocking pool where the
+   * backend can (libsodium), so that the calling thread goes on with other work meanwhile. Each
+   * call must resolve before the next call, and neither buffer may change until it does.
+   */
+  abstract updateOffThread(chunk: Uint8Array, output?: Uint8Array): Promise<Uint8Array>;
+
   protected xor(chunk: Uint8Array, output: Uint8Array | undefined): Uint8Array {
-    this.assertOpen();
-    if (output !== undefined && output.length < chunk.length) {
-      throw new RangeError("secret stream output is too short");
-    }
-    const out = output === undefined ? new Uint8Array(chunk.length) : output.subarray(0, chunk.length);
+    const out = this.output(chunk, output);
     if (overlapsElsewhere(chunk, out)) {
       out.set(chunk);
       this.#keystream.xorInPlace(out);
@@ -52,8 +57,43 @@ abstract class SecretStream {
     this.#mac.update(ciphertext);
   }
 
+  /** Runs the passes of one `updateOffThread`, refusing a call that overlaps another. */
+  protected async offThread(
+    chunk: Uint8Array,
+    output: Uint8Array | undefined,
+    passes: (
+      keystream: XSalsa20Keystream,
+      mac: Poly1305,
+      input: Uint8Array,
+      out: Uint8Array,
+    ) => Promise<unknown>,
+  ): Promise<Uint8Array> {
+    if (this.#offThread) throw new Error("secret stream update already running");
+    const out = this.output(chunk, output);
+    this.#offThread = true;
+    try {
+      if (overlapsElsewhere(chunk, out)) {
+        out.set(chunk);
+        chunk = out;
+      }
+      await passes(this.#keystream, this.#mac, chunk, out);
+      return out;
+    } finally {
+      this.#offThread = false;
+    }
+  }
+
+  protected output(chunk: Uint8Array, output: Uint8Array | undefined): Uint8Array {
+    this.assertOpen();
+    if (output !== undefined && output.length < chunk.length) {
+      throw new RangeError("secret stream output is too short");
+    }
+    return output === undefined ? new Uint8Array(chunk.length) : output.subarray(0, chunk.length);
+  }
+
   protected assertOpen(): void {
     if (this.#finished) throw new Error("secret stream already finished");
+    if (this.#offThread) throw new Error("secret stream update still running");
   }
 
   /** The Poly1305 tag over all ciphertext so far; ends the stream. */
@@ -72,6 +112,13 @@ export class SecretStreamEncryptor extends SecretStream {
     return ciphertext;
   }
 
+  updateOffThread(plaintext: Uint8Array, output?: Uint8Array): Promise<Uint8Array> {
+    return this.offThread(plaintext, output, async (keystream, mac, input, out) => {
+      await keystream.xorOffThread(input, out);
+      await mac.updateOffThread(out);
+    });
+  }
+
   /** The 16-byte tag over the whole ciphertext. */
   final(): Uint8Array {
     return this.tag();
@@ -84,6 +131,18 @@ export class SecretStreamDecryptor extends SecretStream {
     this.assertOpen();
     this.authenticate(ciphertext);
     return this.xor(ciphertext, output);
+  }
+
+  /** Both passes at once when `output` is apart from `ciphertext`; else the tag's pass first. */
+  updateOffThread(ciphertext: Uint8Array, output?: Uint8Array): Promise<Uint8Array> {
+    return this.offThread(ciphertext, output, async (keystream, mac, input, out) => {
+      if (input === out || input.buffer === out.buffer && input.byteOffset === out.byteOffset) {
+        await mac.updateOffThread(input);
+        await keystream.xorOffThread(input, out);
+      } else {
+        await allSettled([mac.updateOffThread(input), keystream.xorOffThread(input, out)]);
+      }
+    });
   }
 
   /** Compares the received tag in constant time; a tag of the wrong length is simply wrong. */

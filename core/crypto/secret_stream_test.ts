@@ -3,6 +3,7 @@ import { concatBytes, toHex } from "../encoding/bytes.ts";
 import { cryptoBox } from "./box.ts";
 import { randomBytes } from "./keys.ts";
 import { SeededRandom } from "../../tests/_util/random.ts";
+import { availableSalsaPolyBackends, withSalsaPolyBackend } from "./_backend.ts";
 import {
   decryptStreamTailTag,
   encryptStreamTailTag,
@@ -167,3 +168,81 @@ Deno.test("update into an output that overlaps its input at another offset gives
     assert.deepEqual(concatBytes(...parts), expected, `shift ${shift}`);
   }
 });
+
+for (const backend of availableSalsaPolyBackends()) {
+  // streams keep the backend they were made with
+  const encryptor = (key: Uint8Array, nonce: Uint8Array) =>
+    withSalsaPolyBackend(backend, () => new SecretStreamEncryptor(key, nonce));
+  const decryptor = (key: Uint8Array, nonce: Uint8Array) =>
+    withSalsaPolyBackend(backend, () => new SecretStreamDecryptor(key, nonce));
+
+  Deno.test(
+    `updateOffThread in random pieces equals update, both ways, apart and in place (${backend.name})`,
+    async () => {
+      const rnd = new SeededRandom(23);
+      const key = randomBytes(32), nonce = randomBytes(24), msg = randomBytes(700_001);
+      const sync = encryptor(key, nonce);
+      const expected = concatBytes(sync.update(msg), sync.final());
+      const enc = encryptor(key, nonce);
+      const parts: Uint8Array[] = [];
+      for (const piece of randomSplit(rnd, msg, 150_000)) parts.push(await enc.updateOffThread(piece));
+      assert.deepEqual(concatBytes(...parts, enc.final()), expected);
+
+      const ciphertext = expected.subarray(0, msg.length), tag = expected.subarray(msg.length);
+      const apart = decryptor(key, nonce);
+      const out = new Uint8Array(msg.length);
+      for (let off = 0; off < msg.length;) {
+        const n = Math.min(msg.length - off, 1 + rnd.int(150_000));
+        await apart.updateOffThread(ciphertext.subarray(off, off + n), out.subarray(off));
+        off += n;
+      }
+      assert.deepEqual(out, msg);
+      assert.ok(apart.verify(tag));
+
+      const buffer = ciphertext.slice();
+      const inPlace = decryptor(key, nonce);
+      for (let off = 0; off < msg.length;) {
+        const n = Math.min(msg.length - off, 1 + rnd.int(150_000));
+        const view = buffer.subarray(off, off + n);
+        await inPlace.updateOffThread(view, view);
+        off += n;
+      }
+      assert.deepEqual(buffer, msg);
+      assert.ok(inPlace.verify(tag));
+      assert.equal(ciphertext[0], expected[0]); // the input of the apart pass was not touched
+    },
+  );
+
+  Deno.test(
+    `updateOffThread and update interleave in one stream, and overlapping outputs work (${backend.name})`,
+    async () => {
+      const key = randomBytes(32), nonce = randomBytes(24), msg = randomBytes(300_000);
+      const expected = encryptor(key, nonce).update(msg);
+      const enc = encryptor(key, nonce);
+      const a = enc.update(msg.subarray(0, 1000));
+      const b = await enc.updateOffThread(msg.subarray(1000, 200_001));
+      const c = enc.update(msg.subarray(200_001));
+      assert.deepEqual(concatBytes(a, b, c), expected);
+
+      const buffer = new Uint8Array(msg.length + 64);
+      buffer.set(msg, 64);
+      const shifted = encryptor(key, nonce);
+      const out = await shifted.updateOffThread(buffer.subarray(64), buffer.subarray(0, msg.length));
+      assert.deepEqual(out.slice(), expected);
+    },
+  );
+
+  Deno.test(
+    `a second call or the tag while an off-thread update runs is refused (${backend.name})`,
+    async () => {
+      const dec = decryptor(randomBytes(32), randomBytes(24));
+      const running = dec.updateOffThread(randomBytes(1 << 20));
+      await assert.rejects(() => dec.updateOffThread(new Uint8Array(10)), /already running/);
+      assert.throws(() => dec.update(new Uint8Array(10)), /still running/);
+      assert.throws(() => dec.verify(new Uint8Array(16)), /still running/);
+      await running;
+      assert.equal(dec.verify(new Uint8Array(16)), false);
+      await assert.rejects(() => dec.updateOffThread(new Uint8Array(1)), /finished/);
+    },
+  );
+}
