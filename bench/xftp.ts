@@ -114,7 +114,7 @@ async function upload(x: XftpServerProcess, path: string, tmpDir: string): Promi
 
 interface Download {
   readonly total: Phase;
-  /** until the last chunk was fetched, verified and decrypted into the hidden output file */
+  /** until the last chunk was fetched and verified (the decryption runs behind, and ends after it) */
   readonly transfer: Phase;
   readonly path: string;
   readonly serverPeak: Peak;
@@ -400,9 +400,9 @@ function report(t: Transfers, large: LargeUpload, e: Encryption, nginx: Nginx, o
       goal: atLeastHalf(down / t.nginx.downloadMBps),
     },
     {
-      figure: `  FGET + decrypt ${seconds(d.transfer.ms)}, digest + FACK ${
+      figure: `  all fetched ${seconds(d.transfer.ms)}, decrypted + FACK ${
         seconds(d.total.ms - d.transfer.ms)
-      }`,
+      } later`,
       ours: `${mbps(FILE_SIZE, d.transfer.ms).toFixed(1)} MB/s FGET`,
       baseline: cpu(d.total),
     },

@@ -105,9 +105,13 @@ export async function removePartialChunks(dir: string): Promise<number> {
   return removed;
 }
 
+/** Pieces of a download in flight at once: each is read into its own buffer and encrypted there. */
+const SEND_BUFFERS = 3;
+
 /**
  * Streams `size` bytes of the file encrypted with the secret stream (key = raw X25519 secret),
- * then the 16-byte tag. `send` resolves when the transport can take more.
+ * then the 16-byte tag. `send` resolves once the transport is done with the bytes it was given:
+ * each piece is read and encrypted in place in one of a few buffers, reused once it was sent.
  */
 export async function sendEncryptedChunk(
   path: string,
@@ -118,13 +122,24 @@ export async function sendEncryptedChunk(
 ): Promise<void> {
   const encryptor = new SecretStreamEncryptor(key, nonce);
   using file = await Deno.open(path, { read: true });
-  const buffer = new Uint8Array(Math.min(DISK_IO_SIZE, Math.max(size, 1)));
-  let left = size;
-  while (left > 0) {
-    const n = await file.read(buffer.subarray(0, Math.min(buffer.length, left)));
-    if (n === null) throw new Error("chunk file is shorter than its record");
-    await send(encryptor.update(buffer.subarray(0, n)));
-    left -= n;
+  const length = Math.min(DISK_IO_SIZE, Math.max(size, 1));
+  const buffers = Array.from({ length: Math.min(SEND_BUFFERS, Math.ceil(size / length) || 1) }, () => ({
+    bytes: new Uint8Array(length),
+    sent: Promise.resolve(),
+  }));
+  try {
+    let left = size;
+    for (let i = 0; left > 0; i++) {
+      const buffer = buffers[i % buffers.length];
+      await buffer.sent;
+      const n = await file.read(buffer.bytes.subarray(0, Math.min(length, left)));
+      if (n === null) throw new Error("chunk file is shorter than its record");
+      buffer.sent = send(encryptor.update(buffer.bytes.subarray(0, n), buffer.bytes));
+      buffer.sent.catch(() => {}); // awaited before reuse, or below
+      left -= n;
+    }
+    await send(encryptor.final());
+  } finally {
+    await Promise.allSettled(buffers.map((b) => b.sent));
   }
-  await send(encryptor.final());
 }

@@ -262,7 +262,7 @@ async function sendReply(stream: http2.ServerHttp2Stream, cors: object, r: FileR
   await write(stream, r.block);
   if (r.download) {
     const { path, size, key, nonce } = r.download;
-    await sendEncryptedChunk(path, size, key, nonce, (bytes) => write(stream, bytes));
+    await sendEncryptedChunk(path, size, key, nonce, (bytes) => writeAndRelease(stream, bytes));
   }
   stream.end();
 }
@@ -283,6 +283,17 @@ function write(stream: http2.ServerHttp2Stream, bytes: Uint8Array): Promise<void
     };
     stream.once("drain", done);
     stream.once("close", closed);
+  });
+}
+
+/**
+ * Writes, resolving once the stream is done with `bytes` (they may be reused); rejects if the
+ * stream closes or fails first.
+ */
+function writeAndRelease(stream: http2.ServerHttp2Stream, bytes: Uint8Array): Promise<void> {
+  if (stream.destroyed) return Promise.reject(new Error("stream closed"));
+  return new Promise((resolve, reject) => {
+    stream.write(bytes, (error) => (error ? reject(error) : resolve()));
   });
 }
 

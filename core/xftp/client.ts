@@ -39,6 +39,8 @@ import { DEFAULT_XFTP_PORT, type XftpServer } from "./server.ts";
 const H2_WINDOW = 8 * 1024 * 1024;
 /** Socket reads of up to 256 KiB while a chunk streams in (the TLS default is 64 KiB). */
 const TLS_MAX_READ = 256 * 1024;
+/** A downloaded chunk is decrypted in batches of this size as it arrives. */
+const TRANSIT_BATCH = 1 << 20;
 
 export class XftpClientError extends Error {
   override name = "XftpClientError";
@@ -178,15 +180,18 @@ export class XftpClient {
   }
 
   /**
-   * FGET: downloads a chunk of `size` bytes, decrypting the transit layer, and hands the verified
-   * plaintext chunk to `write` only after its tag and SHA-256 `digest` check out.
+   * FGET: downloads a chunk of `size` bytes, decrypting the transit layer, and returns it once its
+   * tag and SHA-256 `digest` check out: in `into` (at least `size` bytes, reused by the caller)
+   * when given, else in a fresh array.
    */
   async downloadChunk(
     recipient: PrivateKey<SignatureAlgorithm>,
     recipientId: Uint8Array,
     size: number,
     digest: Uint8Array,
+    into?: Uint8Array,
   ): Promise<Uint8Array> {
+    if (into && into.length < size) throw new RangeError("the chunk buffer is too small");
     const ours = generateKeyPair("X25519");
     const block = encodeCommandBlock(
       this.sessionId,
@@ -196,7 +201,7 @@ export class XftpClient {
       recipient,
     );
     // the chunk is decrypted as its DATA frames arrive, straight into the buffer it is returned in
-    const transit = new TransitReceiver(size, (head) => {
+    const transit = new TransitReceiver(into?.subarray(0, size) ?? new Uint8Array(size), (head) => {
       const decoded = decodeResponseBlock(head, this.sessionId);
       if (!decoded.ok) {
         throw new XftpClientError(`bad response: ${xftpErrorText(decoded.error)}`, decoded.error);
@@ -206,7 +211,7 @@ export class XftpClient {
       return new SecretStreamDecryptor(dh(response.dhKey, ours.privateKey), response.nonce);
     });
     await post(this.session, block, undefined, (piece) => transit.push(piece));
-    const plain = transit.finish();
+    const plain = await transit.finish();
     const h = await digestOffThread("sha256", plain);
     if (!constantTimeEqual(h, digest)) {
       throw new XftpClientError("FGET: the chunk digest differs", { type: "DIGEST" });
@@ -239,22 +244,29 @@ export class XftpClient {
 /**
  * An FGET response body as it arrives: the response block, then `size` bytes of transit
  * ciphertext and the 16-byte tag (xftp.md §2.4). `start` reads the block and returns the
- * decryptor, or throws the server's error.
+ * decryptor, or throws the server's error. The ciphertext is gathered into the buffer the chunk
+ * is returned in and decrypted there a batch at a time, off this thread where the backend can,
+ * while the next DATA frames arrive.
  */
 class TransitReceiver {
   readonly #head = new Uint8Array(XFTP_BLOCK_SIZE);
   #headLength = 0;
-  readonly #plain: Uint8Array;
+  readonly #chunk: Uint8Array;
   readonly #tag = new Uint8Array(STREAM_TAG_LENGTH);
   #received = 0;
+  /** bytes of #chunk handed to the decryptor */
+  #decrypted = 0;
   #decryptor: SecretStreamDecryptor | undefined;
+  /** the batches handed to the decryptor, one after another */
+  #decrypting: Promise<void> = Promise.resolve();
   #error: unknown;
 
-  constructor(
-    readonly size: number,
-    readonly start: (head: Uint8Array) => SecretStreamDecryptor,
-  ) {
-    this.#plain = new Uint8Array(size);
+  readonly size: number;
+
+  /** `chunk`: where the chunk goes, exactly as long as it. */
+  constructor(chunk: Uint8Array, readonly start: (head: Uint8Array) => SecretStreamDecryptor) {
+    this.#chunk = chunk;
+    this.size = chunk.length;
   }
 
   push(piece: Uint8Array): void {
@@ -273,15 +285,28 @@ class TransitReceiver {
       this.#received += piece.length;
       if (this.#received > size + STREAM_TAG_LENGTH) return;
       const body = piece.subarray(0, Math.max(0, size - read));
-      if (body.length > 0) this.#decryptor!.update(body, this.#plain.subarray(read));
+      this.#chunk.set(body, read);
       this.#tag.set(piece.subarray(body.length), Math.max(0, read - size));
+      if (Math.min(this.#received, size) - this.#decrypted >= TRANSIT_BATCH) this.#decryptReceived();
     } catch (e) {
       this.#error = e;
     }
   }
 
+  /** Queues the decryption of the body received so far. */
+  #decryptReceived(): void {
+    const batch = this.#chunk.subarray(this.#decrypted, Math.min(this.#received, this.size));
+    if (batch.length === 0) return;
+    this.#decrypted += batch.length;
+    const decryptor = this.#decryptor!;
+    this.#decrypting = this.#decrypting.then(async () => void await decryptor.updateOffThread(batch, batch));
+    this.#decrypting.catch((e) => (this.#error ??= e));
+  }
+
   /** The decrypted chunk once its length and tag check out. */
-  finish(): Uint8Array {
+  async finish(): Promise<Uint8Array> {
+    if (this.#error === undefined && this.#headLength === XFTP_BLOCK_SIZE) this.#decryptReceived();
+    await this.#decrypting.catch(() => {});
     if (this.#error !== undefined) throw this.#error;
     if (this.#headLength < XFTP_BLOCK_SIZE) {
       this.start(this.#head.slice(0, this.#headLength)); // throws the block's own error
@@ -296,7 +321,7 @@ class TransitReceiver {
     if (!this.#decryptor!.verify(this.#tag)) {
       throw new XftpClientError("FGET: the chunk does not decrypt", { type: "CRYPTO" });
     }
-    return this.#plain;
+    return this.#chunk;
   }
 }
 

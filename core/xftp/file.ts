@@ -5,9 +5,11 @@
  *   secretStream(key, nonce)(I64 fileSize' ‖ header ‖ content ‖ '#'…) ‖ tag(16)
  *
  * where `header = short(fileName) ‖ Maybe(short(fileExtra))` and `fileSize' = len(header) + len(content)`.
- * Both directions stream in pieces of at most 64 KiB, so memory stays bounded whatever the file
- * size; the description's SHA-512 (on a worker thread from 8 MiB on, core/crypto/background_hash.ts)
- * and each chunk's SHA-256 are computed on the way.
+ * Both directions stream in pieces (64 KiB to encrypt, 1 MiB to decrypt), so memory stays bounded
+ * whatever the file size; the description's SHA-512 (off the calling thread from 8 MiB on,
+ * core/crypto/background_hash.ts) and each chunk's SHA-256 are computed on the way. Decryption
+ * runs its passes on the blocking thread pool where libsodium and libcrypto load, and writes one
+ * piece while it decrypts the next.
  */
 import { decode, type ParseResult, Reader, Writer } from "../encoding/binary.ts";
 import { concatBytes, constantTimeEqual, utf8 } from "../encoding/bytes.ts";
@@ -15,6 +17,7 @@ import { createHasher, type Hasher } from "../crypto/hash.ts";
 import { type BackgroundHasher, createBackgroundHasher } from "../crypto/background_hash.ts";
 import { SecretStreamDecryptor, SecretStreamEncryptor, STREAM_TAG_LENGTH } from "../crypto/secret_stream.ts";
 import { prepareChunkSizes } from "./chunks.ts";
+import { allSettled } from "../async.ts";
 
 export interface FileHeader {
   /** the file name the recipient saves under (UTF-8, at most 255 bytes) */
@@ -30,6 +33,11 @@ export const MAX_HEADER_LENGTH = 1024;
 /** The CLI's limit (`maxFileSize`); the agent's hard limit is 5 GB. */
 export const MAX_FILE_SIZE = 1024 * 1024 * 1024;
 const PIECE = 65536;
+/**
+ * Decryption goes in larger pieces: each is hashed and decrypted on threads of the blocking pool
+ * (libcrypto, libsodium), and a hop there costs tens of microseconds.
+ */
+const DECRYPT_PIECE = 1 << 20;
 const PAD_BYTE = 0x23;
 
 export function encodeFileHeader(h: FileHeader): Uint8Array {
@@ -97,10 +105,10 @@ export type ByteSink = (piece: Uint8Array) => void | Promise<void>;
 /** Told when a chunk of the encrypted file is complete (all its bytes written), with its SHA-256. */
 export type ChunkSink = (chunkIndex: number, digest: Uint8Array) => void | Promise<void>;
 
-/** Cuts input into pieces of at most `PIECE` bytes. */
-async function* pieces(source: ByteSource): AsyncGenerator<Uint8Array> {
+/** Cuts input into pieces of at most `size` bytes. */
+async function* pieces(source: ByteSource, size = PIECE): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {
-    for (let i = 0; i < chunk.length; i += PIECE) yield chunk.subarray(i, Math.min(chunk.length, i + PIECE));
+    for (let i = 0; i < chunk.length; i += size) yield chunk.subarray(i, Math.min(chunk.length, i + size));
   }
 }
 
@@ -307,16 +315,34 @@ async function decryptVerified(
   const dec = new SecretStreamDecryptor(params.key, params.nonce);
   const plain = new PlaintextReader(bodySize - FILE_SIZE_LENGTH, write);
   const tag = new Uint8Array(STREAM_TAG_LENGTH);
-  const plaintext = new Uint8Array(PIECE);
+  // a piece is decrypted into one buffer while the one before is written from the other
+  const buffers = [0, 1].map(() => new Uint8Array(Math.min(DECRYPT_PIECE, params.size)));
+  const written: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+  let writing: Promise<FileDecryptError | undefined> = Promise.resolve(undefined);
   let read = 0;
+  let count = 0;
   let headerError: FileDecryptError | undefined;
-  for await (const piece of pieces(source)) {
-    if (read + piece.length > params.size) return fail("SIZE");
-    await hash.update(piece);
-    const body = piece.subarray(0, Math.max(0, bodySize - read));
-    tag.set(piece.subarray(body.length), Math.max(0, read - bodySize));
-    read += piece.length;
-    if (body.length > 0 && !headerError) headerError = await plain.push(dec.update(body, plaintext));
+  try {
+    for await (const piece of pieces(source, DECRYPT_PIECE)) {
+      if (read + piece.length > params.size) return fail("SIZE");
+      const body = piece.subarray(0, Math.max(0, bodySize - read));
+      tag.set(piece.subarray(body.length), Math.max(0, read - bodySize));
+      read += piece.length;
+      const slot = count++ % 2;
+      const output = buffers[slot];
+      await written[slot];
+      // the digest and the two passes of the decryption run side by side, off this thread where they can
+      const [, decrypted] = await allSettled([
+        "updateHeld" in hash ? hash.updateHeld(piece) : hash.update(piece),
+        body.length > 0 ? dec.updateOffThread(body, output) : undefined,
+      ]);
+      if (decrypted) {
+        writing = writing.then((error) => error ?? plain.push(decrypted));
+        written[slot] = writing;
+      }
+    }
+  } finally {
+    headerError = await writing;
   }
   if (read !== params.size) return fail("SIZE");
   if (!constantTimeEqual(await hash.digest(), params.digest)) return fail("DIGEST");

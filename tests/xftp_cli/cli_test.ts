@@ -64,7 +64,8 @@ Deno.test("a download interrupted by the server dying leaves no file, and succee
   const port = freePort();
   let server = await spawnXftpServer(`${dir}/s`, port);
   try {
-    const content = randomBytes(9 * 1024 * 1024);
+    // ten 4 MiB chunks: when the first is reported, at most four more have been requested
+    const content = randomBytes(40 * 1024 * 1024);
     await Deno.writeFile(`${dir}/big.bin`, content);
     const sent = await simplex(["xftp", "send", `${dir}/big.bin`, dir, "-s", server.address, "--tmp", dir]);
     assert.equal(sent.code, 0, sent.stderr);
