@@ -246,6 +246,24 @@ export async function digestOffThread(algorithm: HashAlgorithm, bytes: Uint8Arra
   }
 }
 
+/**
+ * A digest fed with `updateHeld` only, for a stream of large pieces that the caller keeps
+ * unchanged until each update resolves: in libcrypto on Deno's blocking thread pool where it
+ * loads (nothing is copied, and no memory is set aside), else here.
+ */
+export function createHeldHasher(
+  algorithm: HashAlgorithm,
+): Pick<BackgroundHasher, "updateHeld" | "digest" | "close"> {
+  const native = libcrypto();
+  if (!native || (algorithm !== "sha256" && algorithm !== "sha512")) return inThread(algorithm);
+  const digest = native.backgroundDigest(algorithm);
+  return {
+    updateHeld: (bytes) => digest.update(bytes),
+    digest: () => digest.digest(),
+    close: () => digest.close(),
+  };
+}
+
 function inThread(algorithm: HashAlgorithm): BackgroundHasher {
   const h = createHasher(algorithm);
   return {

@@ -4,7 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from "@noble/hashes/sha2.js";
-import { type BackgroundHasher, createBackgroundHasher, digestOffThread } from "./background_hash.ts";
+import {
+  type BackgroundHasher,
+  createBackgroundHasher,
+  createHeldHasher,
+  digestOffThread,
+} from "./background_hash.ts";
 import { type Libcrypto, loadLibcrypto, withLibcrypto } from "./_libcrypto.ts";
 import { randomBytes } from "./keys.ts";
 
@@ -76,3 +81,15 @@ eachHome("held updates between copied ones keep the order of the stream", async 
   }
   assert.deepEqual(await h.digest(), nobleSha512(message));
 });
+
+for (const [label, home] of homes) {
+  Deno.test(`a held hasher equals noble's over pieces of any size (${label})`, async () => {
+    const message = randomBytes(3 * 1024 * 1024 + 5);
+    const h = withLibcrypto(home, () => createHeldHasher("sha256"));
+    for (const [a, b] of [[0, 1], [1, 65_537], [65_537, 2_000_000], [2_000_000, message.length]]) {
+      await h.updateHeld(message.subarray(a, b));
+    }
+    assert.deepEqual(await h.digest(), nobleSha256(message));
+    h.close();
+  });
+}

@@ -5,16 +5,20 @@
  *   secretStream(key, nonce)(I64 fileSize' ‖ header ‖ content ‖ '#'…) ‖ tag(16)
  *
  * where `header = short(fileName) ‖ Maybe(short(fileExtra))` and `fileSize' = len(header) + len(content)`.
- * Both directions stream in pieces (64 KiB to encrypt, 1 MiB to decrypt), so memory stays bounded
- * whatever the file size; the description's SHA-512 (off the calling thread from 8 MiB on,
- * core/crypto/background_hash.ts) and each chunk's SHA-256 are computed on the way. Decryption
- * runs its passes on the blocking thread pool where libsodium and libcrypto load, and writes one
- * piece while it decrypts the next.
+ * Both directions stream in pieces of 1 MiB, so memory stays bounded whatever the file size; the
+ * description's SHA-512 (off the calling thread from 8 MiB on, core/crypto/background_hash.ts)
+ * and each chunk's SHA-256 are computed on the way. The passes run on the blocking thread pool
+ * where libsodium and libcrypto load, one piece hashed and written while the next is encrypted or
+ * decrypted.
  */
 import { decode, type ParseResult, Reader, Writer } from "../encoding/binary.ts";
 import { concatBytes, constantTimeEqual, utf8 } from "../encoding/bytes.ts";
 import { createHasher, type Hasher } from "../crypto/hash.ts";
-import { type BackgroundHasher, createBackgroundHasher } from "../crypto/background_hash.ts";
+import {
+  type BackgroundHasher,
+  createBackgroundHasher,
+  createHeldHasher,
+} from "../crypto/background_hash.ts";
 import { SecretStreamDecryptor, SecretStreamEncryptor, STREAM_TAG_LENGTH } from "../crypto/secret_stream.ts";
 import { prepareChunkSizes } from "./chunks.ts";
 import { allSettled } from "../async.ts";
@@ -32,12 +36,11 @@ export const FILE_SIZE_LENGTH = 8;
 export const MAX_HEADER_LENGTH = 1024;
 /** The CLI's limit (`maxFileSize`); the agent's hard limit is 5 GB. */
 export const MAX_FILE_SIZE = 1024 * 1024 * 1024;
-const PIECE = 65536;
 /**
- * Decryption goes in larger pieces: each is hashed and decrypted on threads of the blocking pool
- * (libcrypto, libsodium), and a hop there costs tens of microseconds.
+ * Encryption and decryption go in larger pieces: each is hashed and encrypted on threads of the
+ * blocking pool (libcrypto, libsodium), and a hop there costs tens of microseconds.
  */
-const DECRYPT_PIECE = 1 << 20;
+const LARGE_PIECE = 1 << 20;
 const PAD_BYTE = 0x23;
 
 export function encodeFileHeader(h: FileHeader): Uint8Array {
@@ -106,17 +109,20 @@ export type ByteSink = (piece: Uint8Array) => void | Promise<void>;
 export type ChunkSink = (chunkIndex: number, digest: Uint8Array) => void | Promise<void>;
 
 /** Cuts input into pieces of at most `size` bytes. */
-async function* pieces(source: ByteSource, size = PIECE): AsyncGenerator<Uint8Array> {
+async function* pieces(source: ByteSource, size: number): AsyncGenerator<Uint8Array> {
   for await (const chunk of source) {
     for (let i = 0; i < chunk.length; i += size) yield chunk.subarray(i, Math.min(chunk.length, i + size));
   }
 }
 
-/** Hashes the output and cuts it at chunk boundaries, so that each chunk gets its SHA-256. */
+/**
+ * Hashes the output and cuts it at chunk boundaries, so that each chunk gets its SHA-256. Both
+ * digests of a piece run side by side, off the calling thread where libcrypto loads.
+ */
 class ChunkedOutput {
   readonly #fileHash: BackgroundHasher | Hasher;
   readonly #digests: Uint8Array[] = [];
-  #chunkHash: Hasher = createHasher("sha256");
+  #chunkHash = createHeldHasher("sha256");
   #chunk = 0;
   #inChunk = 0;
   #written = 0;
@@ -134,15 +140,17 @@ class ChunkedOutput {
       const room = this.chunkSizes[this.#chunk] - this.#inChunk;
       const piece = bytes.subarray(0, room);
       bytes = bytes.subarray(piece.length);
-      await this.#fileHash.update(piece);
-      this.#chunkHash.update(piece);
+      await allSettled([
+        "updateHeld" in this.#fileHash ? this.#fileHash.updateHeld(piece) : this.#fileHash.update(piece),
+        this.#chunkHash.updateHeld(piece),
+      ]);
       this.#inChunk += piece.length;
       this.#written += piece.length;
       await this.write(piece);
       if (this.#inChunk === this.chunkSizes[this.#chunk]) {
-        const digest = this.#chunkHash.digest();
+        const digest = await this.#chunkHash.digest();
         this.#digests.push(digest);
-        this.#chunkHash = createHasher("sha256");
+        this.#chunkHash = createHeldHasher("sha256");
         await this.onChunk?.(this.#chunk, digest);
         this.#chunk++;
         this.#inChunk = 0;
@@ -161,6 +169,7 @@ class ChunkedOutput {
 
   close(): void {
     if ("close" in this.#fileHash) this.#fileHash.close();
+    this.#chunkHash.close();
   }
 }
 
@@ -193,20 +202,36 @@ export async function encryptFile(
     await out.push(
       enc.update(new Writer(plan.header.length + 8).int64(plan.payloadSize).bytes(plan.header).finish()),
     );
-    const ciphertext = new Uint8Array(PIECE);
-    let read = 0;
-    for await (const piece of pieces(source)) {
-      read += piece.length;
-      if (read > params.fileSize) throw new FileSizeError(`the file is longer than ${params.fileSize} bytes`);
-      await out.push(enc.update(piece, ciphertext));
-    }
-    if (read !== params.fileSize) {
-      throw new FileSizeError(`the file ended after ${read} of ${params.fileSize} bytes`);
-    }
-    let padding = plan.encSize - STREAM_TAG_LENGTH - FILE_SIZE_LENGTH - plan.payloadSize;
-    const hashes = new Uint8Array(Math.min(padding, PIECE)).fill(PAD_BYTE);
-    for (; padding > 0; padding -= hashes.length) {
-      await out.push(enc.update(hashes.subarray(0, padding), ciphertext));
+    // a piece is encrypted into one buffer while the one before is hashed and written from the other
+    const buffers = [0, 1].map(() => new Uint8Array(Math.min(LARGE_PIECE, plan.encSize)));
+    const pushed: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+    let pushing: Promise<void> = Promise.resolve();
+    let count = 0;
+    const encrypt = async (plaintext: Uint8Array) => {
+      const slot = count++ % 2;
+      await pushed[slot];
+      const ciphertext = await enc.updateOffThread(plaintext, buffers[slot]);
+      pushing = pushing.then(() => out.push(ciphertext));
+      pushed[slot] = pushing;
+      pushing.catch(() => {}); // awaited below
+    };
+    try {
+      let read = 0;
+      for await (const piece of pieces(source, LARGE_PIECE)) {
+        read += piece.length;
+        if (read > params.fileSize) {
+          throw new FileSizeError(`the file is longer than ${params.fileSize} bytes`);
+        }
+        await encrypt(piece);
+      }
+      if (read !== params.fileSize) {
+        throw new FileSizeError(`the file ended after ${read} of ${params.fileSize} bytes`);
+      }
+      let padding = plan.encSize - STREAM_TAG_LENGTH - FILE_SIZE_LENGTH - plan.payloadSize;
+      const hashes = new Uint8Array(Math.min(padding, LARGE_PIECE)).fill(PAD_BYTE);
+      for (; padding > 0; padding -= hashes.length) await encrypt(hashes.subarray(0, padding));
+    } finally {
+      await pushing;
     }
     await out.push(enc.final());
     return await out.result();
@@ -316,14 +341,14 @@ async function decryptVerified(
   const plain = new PlaintextReader(bodySize - FILE_SIZE_LENGTH, write);
   const tag = new Uint8Array(STREAM_TAG_LENGTH);
   // a piece is decrypted into one buffer while the one before is written from the other
-  const buffers = [0, 1].map(() => new Uint8Array(Math.min(DECRYPT_PIECE, params.size)));
+  const buffers = [0, 1].map(() => new Uint8Array(Math.min(LARGE_PIECE, params.size)));
   const written: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
   let writing: Promise<FileDecryptError | undefined> = Promise.resolve(undefined);
   let read = 0;
   let count = 0;
   let headerError: FileDecryptError | undefined;
   try {
-    for await (const piece of pieces(source, DECRYPT_PIECE)) {
+    for await (const piece of pieces(source, LARGE_PIECE)) {
       if (read + piece.length > params.size) return fail("SIZE");
       const body = piece.subarray(0, Math.max(0, bodySize - read));
       tag.set(piece.subarray(body.length), Math.max(0, read - bodySize));
