@@ -108,11 +108,33 @@ export type ByteSink = (piece: Uint8Array) => void | Promise<void>;
 /** Told when a chunk of the encrypted file is complete (all its bytes written), with its SHA-256. */
 export type ChunkSink = (chunkIndex: number, digest: Uint8Array) => void | Promise<void>;
 
-/** Cuts input into pieces of at most `size` bytes. */
-async function* pieces(source: ByteSource, size: number): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    for (let i = 0; i < chunk.length; i += size) yield chunk.subarray(i, Math.min(chunk.length, i + size));
+/**
+ * Pieces of `size` bytes (the last may be shorter): longer input is cut into views of it, shorter
+ * input gathered into a buffer of this function's (each passes to the blocking pool in one hop).
+ * A piece is valid until the next is asked for.
+ */
+async function* largePieces(source: ByteSource, size: number): AsyncGenerator<Uint8Array> {
+  let gathered: Uint8Array | undefined;
+  let length = 0;
+  for await (let chunk of source) {
+    while (chunk.length > 0) {
+      if (length === 0 && chunk.length >= size) {
+        yield chunk.subarray(0, size);
+        chunk = chunk.subarray(size);
+        continue;
+      }
+      gathered ??= new Uint8Array(size);
+      const n = Math.min(size - length, chunk.length);
+      gathered.set(chunk.subarray(0, n), length);
+      length += n;
+      chunk = chunk.subarray(n);
+      if (length === size) {
+        yield gathered;
+        length = 0;
+      }
+    }
   }
+  if (length > 0) yield gathered!.subarray(0, length);
 }
 
 /**
@@ -217,7 +239,7 @@ export async function encryptFile(
     };
     try {
       let read = 0;
-      for await (const piece of pieces(source, LARGE_PIECE)) {
+      for await (const piece of largePieces(source, LARGE_PIECE)) {
         read += piece.length;
         if (read > params.fileSize) {
           throw new FileSizeError(`the file is longer than ${params.fileSize} bytes`);
@@ -348,7 +370,7 @@ async function decryptVerified(
   let count = 0;
   let headerError: FileDecryptError | undefined;
   try {
-    for await (const piece of pieces(source, LARGE_PIECE)) {
+    for await (const piece of largePieces(source, LARGE_PIECE)) {
       if (read + piece.length > params.size) return fail("SIZE");
       const body = piece.subarray(0, Math.max(0, bodySize - read));
       tag.set(piece.subarray(body.length), Math.max(0, read - bodySize));
