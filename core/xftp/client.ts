@@ -210,7 +210,12 @@ export class XftpClient {
       if (response.type !== "FILE") fail(response, "FGET");
       return new SecretStreamDecryptor(dh(response.dhKey, ours.privateKey), response.nonce);
     });
-    await post(this.session, block, undefined, (piece) => transit.push(piece));
+    try {
+      await post(this.session, block, undefined, (piece) => transit.push(piece));
+    } catch (e) {
+      await transit.settled(); // the chunk buffer is the caller's again only once no batch is being decrypted
+      throw e;
+    }
     const plain = await transit.finish();
     const h = await digestOffThread("sha256", plain);
     if (!constantTimeEqual(h, digest)) {
@@ -303,10 +308,15 @@ class TransitReceiver {
     this.#decrypting.catch((e) => (this.#error ??= e));
   }
 
+  /** Resolves once no batch is being decrypted. */
+  async settled(): Promise<void> {
+    await this.#decrypting.catch(() => {});
+  }
+
   /** The decrypted chunk once its length and tag check out. */
   async finish(): Promise<Uint8Array> {
     if (this.#error === undefined && this.#headLength === XFTP_BLOCK_SIZE) this.#decryptReceived();
-    await this.#decrypting.catch(() => {});
+    await this.settled();
     if (this.#error !== undefined) throw this.#error;
     if (this.#headLength < XFTP_BLOCK_SIZE) {
       this.start(this.#head.slice(0, this.#headLength)); // throws the block's own error
