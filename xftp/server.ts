@@ -10,6 +10,7 @@ import { listen, type ServerCertificate, type TlsConnection } from "../core/tls/
 import { XFTP_BLOCK_SIZE } from "../core/xftp/mod.ts";
 import { RequestBody } from "./body.ts";
 import { sendEncryptedChunk } from "./chunk_files.ts";
+import { writeStream } from "../core/xftp/h2_write.ts";
 import { type FileReply, FileServer, type FileServerOptions } from "./file_server.ts";
 import { XftpHandshakes, type XftpIdentity } from "./handshake.ts";
 import { serveStaticFile } from "./static_files.ts";
@@ -259,31 +260,12 @@ function routeRequest(
 async function sendReply(stream: http2.ServerHttp2Stream, cors: object, r: FileReply): Promise<void> {
   if (stream.destroyed) return;
   stream.respond({ ":status": 200, ...cors });
-  await write(stream, r.block);
+  await writeStream(stream, r.block);
   if (r.download) {
     const { path, size, key, nonce } = r.download;
     await sendEncryptedChunk(path, size, key, nonce, (bytes) => writeAndRelease(stream, bytes));
   }
   stream.end();
-}
-
-/** Writes with backpressure; rejects if the stream closes first. */
-function write(stream: http2.ServerHttp2Stream, bytes: Uint8Array): Promise<void> {
-  if (stream.destroyed) return Promise.reject(new Error("stream closed"));
-  if (stream.write(bytes)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      stream.off("drain", done);
-      stream.off("close", closed);
-      resolve();
-    };
-    const closed = () => {
-      stream.off("drain", done);
-      reject(new Error("stream closed"));
-    };
-    stream.once("drain", done);
-    stream.once("close", closed);
-  });
 }
 
 /**

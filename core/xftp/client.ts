@@ -34,6 +34,7 @@ import {
 import type { FileCommand, FileResponse } from "./commands.ts";
 import { type XftpError, xftpErrorText } from "./errors.ts";
 import { DEFAULT_XFTP_PORT, type XftpServer } from "./server.ts";
+import { writeStream } from "./h2_write.ts";
 
 /** HTTP/2 stream window for chunk transfers (HTTP/2's default is 64 KiB). */
 const H2_WINDOW = 8 * 1024 * 1024;
@@ -365,29 +366,11 @@ function post(
     });
     req.on("error", (e) => reject(new XftpClientError(`request failed: ${e.message}`)));
     (async () => {
-      await write(req, body);
-      if (upload instanceof Uint8Array) await write(req, upload);
-      else if (upload) { for await (const piece of upload()) await write(req, piece); }
+      await writeStream(req, body);
+      if (upload instanceof Uint8Array) await writeStream(req, upload);
+      else if (upload) { for await (const piece of upload()) await writeStream(req, piece); }
       req.end();
     })().catch((e) => req.destroy(e));
-  });
-}
-
-function write(stream: http2.ClientHttp2Stream, data: Uint8Array): Promise<void> {
-  if (data.length === 0) return Promise.resolve();
-  if (stream.destroyed) return Promise.reject(new Error("stream closed"));
-  if (stream.write(data)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = () => {
-      stream.off("close", closed);
-      resolve();
-    };
-    const closed = () => {
-      stream.off("drain", done);
-      reject(new Error("stream closed"));
-    };
-    stream.once("drain", done);
-    stream.once("close", closed);
   });
 }
 
