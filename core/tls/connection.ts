@@ -131,6 +131,22 @@ export class TlsConnection {
     });
   }
 
+  /**
+   * Everything received so far, in the pieces the records carried (nothing copied), or null at
+   * the end of the stream: for readers with a framing of their own, such as HTTP/2.
+   */
+  readAvailable(): Promise<Uint8Array[] | null> {
+    return this.waitFor(1).then(() => {
+      if (this.queued === 0) return null;
+      const out = this.queue.splice(0);
+      if (this.queueOffset > 0) out[0] = out[0].subarray(this.queueOffset);
+      this.queueOffset = 0;
+      this.queued = 0;
+      this.resume();
+      return out;
+    });
+  }
+
   /** Exactly n bytes; throws TlsError("connection_closed") if the stream ends first. */
   readExactly(n: number): Promise<Uint8Array> {
     return this.waitFor(n).then(() => {

@@ -56,6 +56,24 @@ Deno.test("readExactly returns whole 16 KB blocks however the records were cut",
   }
 });
 
+Deno.test("readAvailable hands over everything that arrived, in order, then null after close_notify", async () => {
+  const { client, server, close } = await connectedPair();
+  try {
+    const data = pattern(100_000);
+    await client.write([data.subarray(0, 5), data.subarray(5, 70_000)]);
+    await client.write(data.subarray(70_000));
+    await client.close();
+    const pieces: Uint8Array[] = [];
+    for (let p = await server.readAvailable(); p !== null; p = await server.readAvailable()) {
+      pieces.push(...p);
+    }
+    assert.ok(bytesEqual(new Uint8Array(pieces.flatMap((p) => [...p])), data));
+    await server.close();
+  } finally {
+    close();
+  }
+});
+
 Deno.test("Web Streams: readable and writable carry the data and close_notify", async () => {
   const { client, server, close } = await connectedPair();
   try {
