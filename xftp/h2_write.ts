@@ -1,5 +1,5 @@
 /**
- * Writing to an HTTP/2 stream (client request or server response) with back-pressure.
+ * Writing to a node:http2 stream (the server's responses) with back-pressure.
  */
 import type http2 from "node:http2";
 

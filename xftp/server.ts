@@ -10,7 +10,7 @@ import { listen, type ServerCertificate, type TlsConnection } from "../core/tls/
 import { XFTP_BLOCK_SIZE } from "../core/xftp/mod.ts";
 import { RequestBody } from "./body.ts";
 import { sendEncryptedChunk } from "./chunk_files.ts";
-import { writeStream } from "../core/xftp/h2_write.ts";
+import { writeStream } from "./h2_write.ts";
 import { type FileReply, FileServer, type FileServerOptions } from "./file_server.ts";
 import { XftpHandshakes, type XftpIdentity } from "./handshake.ts";
 import { serveStaticFile } from "./static_files.ts";

@@ -4,8 +4,8 @@
  * command. Uploads stream the chunk after the command block; downloads stream and decrypt the
  * per-download transit encryption, checking the tag and the chunk's SHA-256.
  */
-import http2 from "node:http2";
-import { connect as tlsConnect, type TlsConnection } from "../tls/mod.ts";
+import { connect as tlsConnect } from "../tls/mod.ts";
+import { Http2ClientSession } from "../http2/client.ts";
 import { validateChain } from "../x509/chain.ts";
 import {
   dh,
@@ -34,7 +34,6 @@ import {
 import type { FileCommand, FileResponse } from "./commands.ts";
 import { type XftpError, xftpErrorText } from "./errors.ts";
 import { DEFAULT_XFTP_PORT, type XftpServer } from "./server.ts";
-import { writeStream } from "./h2_write.ts";
 
 /** HTTP/2 stream window for chunk transfers (HTTP/2's default is 64 KiB). */
 const H2_WINDOW = 8 * 1024 * 1024;
@@ -62,8 +61,7 @@ function fail(r: FileResponse, what: string): never {
 export class XftpClient {
   private constructor(
     readonly server: XftpServer,
-    private readonly tls: TlsConnection,
-    private readonly session: http2.ClientHttp2Session,
+    private readonly session: Http2ClientSession,
     readonly sessionId: Uint8Array,
     readonly version: number,
     readonly serverDhKey: PublicKey<"X25519">,
@@ -78,13 +76,12 @@ export class XftpClient {
       handshakeTimeout: options.timeoutMs,
       maxReadSize: TLS_MAX_READ,
     });
-    const session = http2.connect("https://xftp", {
-      createConnection: () => tls.duplex as never,
-      // a 4 MiB chunk arrives without waiting for window updates
-      settings: { initialWindowSize: H2_WINDOW },
+    // a 4 MiB chunk arrives without waiting for window updates
+    const session = Http2ClientSession.open(tls, {
+      authority: server.hosts[0],
+      streamWindow: H2_WINDOW,
+      connectionWindow: 2 * H2_WINDOW,
     });
-    session.on("connect", () => session.setLocalWindowSize(H2_WINDOW * 2));
-    session.on("error", () => {});
     try {
       const hello = parseServerHello(await post(session, new Uint8Array(0)));
       if (!hello.ok) throw new XftpClientError(`bad server hello: ${hello.error.message}`);
@@ -106,15 +103,13 @@ export class XftpClient {
       }
       return new XftpClient(
         server,
-        tls,
         session,
         hello.value.sessionId,
         verified.version,
         verified.serverDhKey,
       );
     } catch (e) {
-      session.destroy();
-      await tls.close().catch(() => {});
+      await session.close();
       throw e;
     }
   }
@@ -236,14 +231,7 @@ export class XftpClient {
   }
 
   async close(): Promise<void> {
-    // a session the peer's death already destroyed emits no further close
-    if (!this.session.destroyed) {
-      await new Promise<void>((resolve) => {
-        this.session.once("close", resolve);
-        if (!this.session.closed) this.session.close();
-      });
-    }
-    await this.tls.close().catch(() => {});
+    await this.session.close();
   }
 }
 
@@ -340,38 +328,22 @@ class TransitReceiver {
  * One POST: the body (and an optional streamed upload after it). Resolves to the whole response
  * body, or, when `onBody` takes the pieces as they arrive, to an empty array.
  */
-function post(
-  session: http2.ClientHttp2Session,
+async function post(
+  session: Http2ClientSession,
   body: Uint8Array,
   upload?: ChunkSource,
   onBody?: (piece: Uint8Array) => void,
 ): Promise<Uint8Array> {
-  return new Promise((resolve, reject) => {
-    const req = session.request({ ":method": "POST", ":path": "/" });
-    const parts: Uint8Array[] = [];
-    let length = 0;
-    req.on("data", (d: Uint8Array) => {
-      if (onBody) return onBody(d);
-      parts.push(d);
-      length += d.length;
-    });
-    req.on("end", () => {
-      const out = new Uint8Array(length);
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      resolve(out);
-    });
-    req.on("error", (e) => reject(new XftpClientError(`request failed: ${e.message}`)));
-    (async () => {
-      await writeStream(req, body);
-      if (upload instanceof Uint8Array) await writeStream(req, upload);
-      else if (upload) { for await (const piece of upload()) await writeStream(req, piece); }
-      req.end();
-    })().catch((e) => req.destroy(e));
-  });
+  const pieces = upload === undefined ? body : async function* () {
+    yield body;
+    if (upload instanceof Uint8Array) yield upload;
+    else yield* upload();
+  };
+  try {
+    return (await session.request({ method: "POST", path: "/", body: pieces, onData: onBody })).body;
+  } catch (e) {
+    throw new XftpClientError(`request failed: ${e instanceof Error ? e.message : e}`);
+  }
 }
 
 export function randomCorrId(): Uint8Array {
