@@ -326,9 +326,12 @@ interface Row {
 }
 
 function printTable(rows: readonly Row[]): void {
+  // each column as wide as its longest cell, so no figure runs into the next one
+  const width = (cell: (r: Row) => string) => Math.max(...rows.map((r) => cell(r).length)) + 2;
+  const [w0, w1, w2] = [width((r) => r.figure), width((r) => r.ours), width((r) => r.baseline)];
   const line = (cells: string[]) =>
     console.log(
-      cells[0].padEnd(46) + cells[1].padEnd(20) + cells[2].padEnd(30) + cells[3].padStart(6) + "  " +
+      cells[0].padEnd(w0) + cells[1].padEnd(w1) + cells[2].padEnd(w2) + cells[3].padStart(5) + "  " +
         cells[4],
     );
   line(["", "ours", "baseline", "ratio", "goal"]);
