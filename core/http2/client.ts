@@ -332,7 +332,11 @@ export class Http2ClientSession implements FrameSink {
     this.consumed.delete(stream);
     if (error) stream.reject(error);
     else {
-      stream.resolve({ status: stream.status ?? 0, headers: stream.headers, body: concatBytes(...stream.parts) });
+      stream.resolve({
+        status: stream.status ?? 0,
+        headers: stream.headers,
+        body: concatBytes(...stream.parts),
+      });
     }
     this.wake();
   }
