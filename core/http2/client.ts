@@ -153,11 +153,6 @@ export class Http2ClientSession implements FrameSink {
     return session;
   }
 
-  /** The connection's failure, if it has ended. */
-  get error(): Error | undefined {
-    return this.failure;
-  }
-
   /** One request; resolves with the response once its body ended (or was handed to `onData`). */
   async request(request: Http2Request): Promise<Http2Response> {
     while (this.streams.size >= this.peerMaxStreams && !this.failure && !this.goingAway) await this.wait();
@@ -165,13 +160,11 @@ export class Http2ClientSession implements FrameSink {
     if (this.goingAway) throw new Http2Error(Http2ErrorCode.REFUSED_STREAM, "the connection is closing");
     const id = this.nextStreamId;
     this.nextStreamId += 2;
+    let stream!: ClientStream;
     const response = new Promise<Http2Response>((resolve, reject) => {
-      this.streams.set(
-        id,
-        new ClientStream(id, this.peerInitialWindow, this.streamWindow, request, resolve, reject),
-      );
+      stream = new ClientStream(id, this.peerInitialWindow, this.streamWindow, request, resolve, reject);
     });
-    const stream = this.streams.get(id)!;
+    this.streams.set(id, stream);
     const block = encodeHeaders([
       [":method", request.method],
       [":scheme", "https"],

@@ -36,7 +36,7 @@ export const Setting = {
   MAX_HEADER_LIST_SIZE: 0x6,
 } as const;
 
-export const FRAME_HEADER_LENGTH = 9;
+const FRAME_HEADER_LENGTH = 9;
 /** SETTINGS_MAX_FRAME_SIZE's initial value and least allowed value */
 export const DEFAULT_MAX_FRAME_SIZE = 16384;
 export const MAX_ALLOWED_FRAME_SIZE = (1 << 24) - 1;

@@ -170,7 +170,7 @@ function octets(bytes: Uint8Array): string {
 /** An entry's size in the dynamic table (RFC 7541 §4.1). */
 const entrySize = ([name, value]: HeaderField) => name.length + value.length + 32;
 
-export const DEFAULT_HEADER_TABLE_SIZE = 4096;
+const DEFAULT_HEADER_TABLE_SIZE = 4096;
 
 /** A decoding context: one per connection direction, fed every header block in order. */
 export class HpackDecoder {
