@@ -18,7 +18,7 @@ import { libcrypto } from "./_libcrypto.ts";
 export interface PolyState {
   update(data: Uint8Array): void;
   /**
-   * The same on a thread of Deno's blocking pool (libsodium only): `data` must stay unchanged,
+   * The same on a thread of Deno's blocking pool (libsodium, libcrypto): `data` must stay unchanged,
    * and nothing else may touch the state, until it resolves.
    */
   updateOffThread?(data: Uint8Array): Promise<void>;
@@ -89,7 +89,7 @@ export function withSalsaPolyBackend<T>(backend: SalsaPolyBackend, body: () => T
 }
 
 /**
- * For start-up logs: where the secret box, and the TLS records and file digests, run, and what
+ * For start-up logs: where the secret box, and the TLS records, digests and Poly1305, run, and what
  * would make them faster. Throws what SIMPLEX_CRYPTO=native (or an unknown value) makes an error.
  */
 export function describeCryptoBackends(): string[] {
@@ -100,7 +100,7 @@ export function describeCryptoBackends(): string[] {
         ? "libsodium (FFI)"
         : "WebAssembly (install libsodium and allow FFI for two to three times the speed)"
     }`,
-    `TLS records and SHA-2: ${
+    `TLS records, SHA-2 and Poly1305: ${
       lib
         ? `${lib.version} (FFI)`
         : "node:crypto (install OpenSSL's libcrypto and allow FFI for 1.6-2 times the speed)"

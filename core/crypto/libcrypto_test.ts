@@ -1,11 +1,12 @@
 /**
  * OpenSSL's libcrypto through FFI (_libcrypto.ts) against node:crypto: the TLS record AEADs at
  * every length around the block sizes, from parts and in place, refusing any tampering; and the
- * background digests, queued without waiting, against node:crypto's.
+ * background digests, queued without waiting, against node:crypto's; Poly1305 against noble's.
  */
 import assert from "node:assert/strict";
 import { createCipheriv, createHash } from "node:crypto";
 import { type AeadName, loadLibcrypto } from "./_libcrypto.ts";
+import { poly1305 as noblePoly1305 } from "@noble/ciphers/_poly1305.js";
 import { SeededRandom } from "../../tests/_util/random.ts";
 
 const lib = loadLibcrypto();
@@ -119,5 +120,44 @@ Deno.test({
     digest.close();
     await pending;
     await assert.rejects(digest.digest(), /already ended/);
+  },
+});
+
+Deno.test({
+  name:
+    "libcrypto Poly1305 gives the RFC 8439 §2.5.2 tag, and noble's over any pieces, off the thread or not",
+  ignore,
+  async fn() {
+    const hex = (s: string) => new Uint8Array(s.match(/../g)!.map((b) => parseInt(b, 16)));
+    const rfc = lib!.poly1305(hex("85d6be7857556d337f4452fe42d506a80103808afb0db2fd4abff6af4149f51b"))!;
+    rfc.update(new TextEncoder().encode("Cryptographic Forum Research Group"));
+    assert.deepEqual(rfc.digest(), hex("a8061dc1305136c6c22b8baf0c0127a9"));
+    const rnd = new SeededRandom();
+    for (const length of [...LENGTHS, 65536, 1_000_003]) {
+      const key = rnd.bytes(32);
+      const data = rnd.bytes(length + 3).subarray(3); // unaligned
+      const state = lib!.poly1305(key)!;
+      for (let off = 0; off < data.length;) {
+        const n = Math.min(data.length - off, rnd.int(70_000));
+        const piece = data.subarray(off, off + n);
+        if (rnd.int(2) === 0) state.update(piece);
+        else await state.updateOffThread!(piece);
+        off += n;
+      }
+      assert.deepEqual(state.digest(), noblePoly1305(data, key), `length ${length}, seed ${rnd.seed}`);
+    }
+  },
+});
+
+Deno.test({
+  name: "a finished libcrypto Poly1305 refuses further use; a wrong key length is refused",
+  ignore,
+  async fn() {
+    const state = lib!.poly1305(new Uint8Array(32))!;
+    state.digest();
+    assert.throws(() => state.update(new Uint8Array(1)), /already finished/);
+    await assert.rejects(state.updateOffThread!(new Uint8Array(1)), /already finished/);
+    assert.throws(() => state.digest(), /already finished/);
+    assert.throws(() => lib!.poly1305(new Uint8Array(16)), /32 bytes/);
   },
 });

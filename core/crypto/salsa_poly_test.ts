@@ -1,6 +1,6 @@
 /**
  * Cross-checks each available Salsa20/HSalsa20/Poly1305 backend (libsodium through FFI, WebAssembly
- * of wasm/salsa_poly.ts) against the pure-JS path (_xsalsa20_js.ts, _poly1305_js.ts) and against
+ * of wasm/salsa_poly.ts), and libcrypto's Poly1305 beside each, against the pure-JS path (_xsalsa20_js.ts, _poly1305_js.ts) and against
  * @noble/ciphers' secretbox.
  */
 import assert from "node:assert/strict";
@@ -10,6 +10,7 @@ import { hsalsa20 as hsalsa20Js, XSalsa20Keystream as XSalsa20KeystreamJs } from
 import { Poly1305 } from "./_poly1305.ts";
 import { availableSalsaPolyBackends, type SalsaPolyBackend, withSalsaPolyBackend } from "./_backend.ts";
 import { Poly1305 as Poly1305Js } from "./_poly1305_js.ts";
+import { loadLibcrypto, withLibcrypto } from "./_libcrypto.ts";
 import { cryptoBox, cryptoBoxOpen } from "./box.ts";
 import { SecretStreamDecryptor, SecretStreamEncryptor } from "./secret_stream.ts";
 import { SeededRandom } from "../../tests/_util/random.ts";
@@ -43,10 +44,16 @@ function unaligned(rnd: SeededRandom, len: number, offset: number): Uint8Array {
   return rnd.bytes(len + offset).subarray(offset);
 }
 
-/** Registers `body` once per backend, with that backend active for everything it creates. */
+/**
+ * Registers `body` once per backend, with that backend active for everything it creates: with its
+ * own Poly1305, and again with libcrypto's (which Poly1305 prefers where it loads).
+ */
 function testEachBackend(name: string, body: (backend: SalsaPolyBackend) => void): void {
+  const lib = loadLibcrypto();
   for (const backend of availableSalsaPolyBackends()) {
-    Deno.test(`${name} (${backend.name})`, () => withSalsaPolyBackend(backend, () => body(backend)));
+    const run = () => withSalsaPolyBackend(backend, () => body(backend));
+    Deno.test(`${name} (${backend.name})`, () => withLibcrypto(null, run));
+    if (lib) Deno.test(`${name} (${backend.name}, libcrypto Poly1305)`, () => withLibcrypto(lib, run));
   }
 }
 
