@@ -38,7 +38,7 @@ const FALLBACK_FILE_SIZE = 300 * MiB;
 /** What the whole run may take; the 1 GiB upload runs only if it is expected to fit. */
 const BUDGET_SECONDS = 180;
 /** Transfer rounds, ours and nginx's alternating; the best of each is kept (the 2 cores are shared). */
-const TRANSFER_ROUNDS = 2;
+const TRANSFER_ROUNDS = 3;
 const ENCRYPTION_ROUNDS = 3;
 /** In-memory pieces, as encryptFile cuts its input. */
 const PIECE = 65536;
