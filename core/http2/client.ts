@@ -36,8 +36,12 @@ import { encodeHeaders, type HeaderField, HpackDecoder } from "./hpack.ts";
 
 /** What the connection runs over: a TlsConnection fits. */
 export interface Http2Transport {
-  /** Everything received so far, in the pieces it came in; null at the end of the stream. */
-  readAvailable(): Promise<Uint8Array[] | null>;
+  /**
+   * Everything received so far, in the pieces it came in; null at the end of the stream. The
+   * pieces are the session's only until it calls again (the transport may reuse their memory),
+   * so it copies what it keeps.
+   */
+  readLent(): Promise<Uint8Array[] | null>;
   /** Sends the parts as one; they may be reused once this returns (the promise is for back-pressure). */
   write(parts: readonly Uint8Array[]): Promise<void>;
   close(): Promise<void>;
@@ -60,7 +64,10 @@ export interface Http2Request {
   readonly path: string;
   readonly headers?: readonly HeaderField[];
   readonly body?: RequestBody;
-  /** Takes the response body as it arrives (views that stay valid); else it is gathered. */
+  /**
+   * Takes the response body as it arrives, else it is gathered. Each piece is valid only during
+   * the call (its memory may be reused for later reads): copy what is kept.
+   */
   readonly onData?: (piece: Uint8Array) => void;
 }
 
@@ -272,7 +279,7 @@ export class Http2ClientSession implements FrameSink {
   private async readLoop(): Promise<void> {
     try {
       for (;;) {
-        const pieces = await this.transport.readAvailable();
+        const pieces = await this.transport.readLent();
         if (pieces === null) break;
         for (const piece of pieces) this.reader.push(piece);
         this.acknowledgeReceived();
@@ -365,7 +372,7 @@ export class Http2ClientSession implements FrameSink {
       } catch (e) {
         this.resetStream(stream, Http2ErrorCode.CANCEL, e instanceof Error ? e : new Error(String(e)));
       }
-    } else stream.parts.push(piece);
+    } else stream.parts.push(piece.slice()); // the piece is lent (Http2Transport.readLent)
   }
 
   dataEnd(streamId: number, flags: number): void {

@@ -13,6 +13,7 @@ import {
   MAX_PLAINTEXT,
   plaintextRecord,
   protectedLength,
+  type ReadMemory,
   RecordProtection,
   RecordReader,
   type TlsRecord,
@@ -65,8 +66,8 @@ export abstract class TlsEngine {
    * Room to read up to `size` bytes of the stream into, then handed over with `receiveReserved`:
    * the bytes are not copied on the way in, and records are decrypted where they lie.
    */
-  reserve(size: number): Uint8Array {
-    return this.records.reserve(size);
+  reserve(size: number, memory?: ReadMemory): Uint8Array {
+    return this.records.reserve(size, memory);
   }
 
   /** Processes the first `n` bytes read into the last `reserve`. */

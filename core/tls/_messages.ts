@@ -270,10 +270,14 @@ export class HandshakeReader {
   /** The next whole message as `{ msgType, body, raw }` (raw is what enters the transcript). */
   next(): { msgType: number; body: Uint8Array; raw: Uint8Array } | null {
     const p = this.pending;
-    if (p.length < 4) return null;
-    const length = (p[1] << 16) | (p[2] << 8) | p[3];
+    const length = p.length < 4 ? -1 : (p[1] << 16) | (p[2] << 8) | p[3];
     if (length > MAX_HANDSHAKE_MESSAGE) fail("decode_error", `handshake message of ${length} bytes`);
-    if (p.length < 4 + length) return null;
+    if (length < 0 || p.length < 4 + length) {
+      // a message continued in a later record: keep our own copy of its start, not a view into
+      // the record's read buffer, which may be reused (core/tls/_read_buffers.ts)
+      if (p.byteOffset !== 0 || p.buffer.byteLength !== p.length) this.pending = p.slice();
+      return null;
+    }
     const raw = p.subarray(0, 4 + length);
     // nothing left: drop the view, which would keep the whole record alive on an idle connection
     this.pending = p.length === 4 + length ? NO_BYTES : p.subarray(4 + length);

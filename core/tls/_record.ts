@@ -18,7 +18,9 @@ export type ContentType = (typeof ContentType)[keyof typeof ContentType];
 export const MAX_PLAINTEXT = 16384;
 /** 2^14 + 256: the largest TLSCiphertext.encrypted_record (RFC 8446 §5.2). */
 export const MAX_CIPHERTEXT = MAX_PLAINTEXT + 256;
-const HEADER_LENGTH = 5;
+/** type, legacy_record_version and length (RFC 8446 §5.1) */
+export const RECORD_HEADER_LENGTH = 5;
+const HEADER_LENGTH = RECORD_HEADER_LENGTH;
 /** the AEAD nonce and the traffic iv (RFC 8446 §5.3) */
 const NONCE_LENGTH = 12;
 
@@ -33,13 +35,20 @@ function isContentType(t: number): t is ContentType {
   return t >= 20 && t <= 23;
 }
 
+/** Where `reserve` takes its room from, when not fresh memory (core/tls/_read_buffers.ts). */
+export interface ReadMemory {
+  /** A buffer of exactly `length` bytes that nothing else uses until the reader hands it back. */
+  allocate(length: number): Uint8Array;
+}
+
 /** Reassembles records from arbitrary chunks of the byte stream. */
 const EMPTY: Uint8Array = new Uint8Array(0);
 
 /**
  * The buffer is the reader's own and is never written before `end` again: a new one replaces it
  * when more room is needed. So the records it returns may be decrypted in place, and their
- * plaintext handed on as views that stay valid.
+ * plaintext handed on as views that stay valid (for as long as the `ReadMemory` that provided
+ * the buffer, if any, does not give it out again).
  */
 export class RecordReader {
   // allocated while records are incomplete, released once all are consumed: idle connections hold none
@@ -59,11 +68,13 @@ export class RecordReader {
   }
 
   /**
-   * Room for `size` more bytes of the stream, to read into directly (then `commit`): a fresh
-   * buffer that starts with the incomplete record, if any, so no received byte is copied twice.
+   * Room for `size` more bytes of the stream, to read into directly (then `commit`): a new
+   * buffer (fresh, or from `memory`) that starts with the incomplete record, if any, so no
+   * received byte is copied twice.
    */
-  reserve(size: number): Uint8Array {
-    this.replace(new Uint8Array(this.end - this.start + size));
+  reserve(size: number, memory?: ReadMemory): Uint8Array {
+    const length = this.end - this.start + size;
+    this.replace(memory?.allocate(length) ?? new Uint8Array(length));
     return this.buffer.subarray(this.end);
   }
 

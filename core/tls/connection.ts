@@ -10,7 +10,8 @@ import { ClientEngine, type ClientEngineOptions } from "./_client.ts";
 import { toDuplex } from "./_duplex.ts";
 import type { TlsEngine } from "./_engine.ts";
 import { ServerEngine, type ServerEngineOptions } from "./_server.ts";
-import { MAX_PLAINTEXT } from "./_record.ts";
+import { MAX_CIPHERTEXT, MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from "./_record.ts";
+import { LentReadBuffers } from "./_read_buffers.ts";
 
 /** The subset of Deno.Conn a TLS connection needs; any byte stream can provide it. */
 export interface ByteTransport {
@@ -35,6 +36,8 @@ const READ_HIGH_WATER = 1 << 20;
 /** Reads start small and grow while the peer keeps the socket busy, so an idle connection holds little. */
 const READ_BUFFER_MIN = 1 << 10;
 const DEFAULT_MAX_READ_SIZE = 1 << 16;
+/** Free read buffers a `readLent` reader's connection keeps for its next reads. */
+const SPARE_LENT_BUFFERS = 4;
 
 export class TlsConnection {
   private readonly queue: Uint8Array[] = [];
@@ -53,6 +56,12 @@ export class TlsConnection {
   private duplexView: Duplex | undefined;
   private readonly handshakeDone: Promise<void>;
   private readonly maxReadSize: number;
+  /**
+   * How the plaintext has been read: only ever through `readLent` (then read buffers are
+   * recycled), or also through a method whose results may be kept.
+   */
+  private readMode: "none" | "lent" | "kept" = "none";
+  private lending: LentReadBuffers | undefined;
 
   constructor(
     private readonly engine: TlsEngine,
@@ -122,6 +131,7 @@ export class TlsConnection {
    * the next chunk is already larger than one record's content: then that chunk alone, uncopied.
    */
   read(max?: number): Promise<Uint8Array | null> {
+    this.keepsReads();
     // not async functions: a suspended one costs an idle connection far more than a callback
     return this.waitFor(1).then(() => {
       if (this.queued === 0) return null;
@@ -133,10 +143,22 @@ export class TlsConnection {
 
   /**
    * Everything received so far, in the pieces the records carried (nothing copied), or null at
-   * the end of the stream: for readers with a framing of their own, such as HTTP/2.
+   * the end of the stream: for readers with a framing of their own, such as HTTP/2. The pieces
+   * are lent: the reader is done with them by its next call, when their memory may be reused
+   * for later reads (a bulk download reads into the same few buffers). Once another read method
+   * has been used, whose results may be kept, memory is never reused.
    */
-  readAvailable(): Promise<Uint8Array[] | null> {
+  readLent(): Promise<Uint8Array[] | null> {
+    if (this.readMode === "none") {
+      this.readMode = "lent";
+      this.lending = new LentReadBuffers(
+        this.maxReadSize + RECORD_HEADER_LENGTH + MAX_CIPHERTEXT,
+        SPARE_LENT_BUFFERS,
+      );
+    }
+    this.lending?.returned();
     return this.waitFor(1).then(() => {
+      this.lending?.handedOut();
       if (this.queued === 0) return null;
       const out = this.queue.splice(0);
       if (this.queueOffset > 0) out[0] = out[0].subarray(this.queueOffset);
@@ -149,6 +171,7 @@ export class TlsConnection {
 
   /** Exactly n bytes; throws TlsError("connection_closed") if the stream ends first. */
   readExactly(n: number): Promise<Uint8Array> {
+    this.keepsReads();
     return this.waitFor(n).then(() => {
       if (this.queued < n) {
         throw new TlsError("connection_closed", `stream ended after ${this.queued} of ${n} bytes`);
@@ -214,6 +237,13 @@ export class TlsConnection {
       }),
     };
     return this.streams;
+  }
+
+  /** A read method whose results may be kept: read buffers are not reused from now on. */
+  private keepsReads(): void {
+    this.readMode = "kept";
+    this.lending?.clear();
+    this.lending = undefined;
   }
 
   /** Resolves once n bytes are queued, or at the end of the stream; rejects on a failure first. */
@@ -307,9 +337,9 @@ export class TlsConnection {
       while (this.queued >= Math.max(READ_HIGH_WATER, this.wanted) && !this.failure) {
         await new Promise<void>((resolve) => (this.resumePump = resolve));
       }
-      // a fresh buffer per read, from the engine (records are decrypted where they lie in it);
-      // an idle connection waits holding only a small one
-      const buffer = this.engine.reserve(size);
+      // a buffer per read, from the engine (records are decrypted where they lie in it): fresh,
+      // or a recycled one for a `readLent` reader; an idle connection waits holding a small one
+      const buffer = this.engine.reserve(size, this.engine.state === "connected" ? this.lending : undefined);
       let n: number | null;
       try {
         n = await this.transport.read(buffer);

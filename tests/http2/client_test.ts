@@ -11,12 +11,16 @@ import { type Http2ClientOptions, Http2ClientSession, type Http2Transport } from
 import { Http2Error, Http2ErrorCode } from "../../core/http2/errors.ts";
 import { CLIENT_PREFACE, frame, FrameType, settingsFrame } from "../../core/http2/frame.ts";
 
-/** A plain TCP connection as the client's transport; writes are chained so they never interleave. */
+/**
+ * A plain TCP connection as the client's transport; writes are chained so they never interleave.
+ * Every read goes into the same buffer, as readLent allows: a session that kept a lent piece
+ * instead of copying it would see it overwritten.
+ */
 function tcpTransport(conn: Deno.Conn): Http2Transport {
   let writing = Promise.resolve();
+  const buffer = new Uint8Array(64 * 1024);
   return {
-    async readAvailable() {
-      const buffer = new Uint8Array(64 * 1024);
+    async readLent() {
       const n = await conn.read(buffer).catch(() => null);
       return n === null ? null : [buffer.subarray(0, n)];
     },

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import * as http2 from "node:http2";
 import type { Duplex } from "node:stream";
-import { bytesEqual } from "../../core/encoding/bytes.ts";
+import { bytesEqual, concatBytes } from "../../core/encoding/bytes.ts";
 import { connect, listen, type TlsConnection } from "../../core/tls/mod.ts";
 import { chain } from "./_fixtures.ts";
 import { pattern } from "./_peers.ts";
@@ -56,7 +56,7 @@ Deno.test("readExactly returns whole 16 KB blocks however the records were cut",
   }
 });
 
-Deno.test("readAvailable hands over everything that arrived, in order, then null after close_notify", async () => {
+Deno.test("readLent hands over everything that arrived, in order, then null after close_notify", async () => {
   const { client, server, close } = await connectedPair();
   try {
     const data = pattern(100_000);
@@ -64,10 +64,69 @@ Deno.test("readAvailable hands over everything that arrived, in order, then null
     await client.write(data.subarray(70_000));
     await client.close();
     const pieces: Uint8Array[] = [];
-    for (let p = await server.readAvailable(); p !== null; p = await server.readAvailable()) {
-      pieces.push(...p);
+    for (let p = await server.readLent(); p !== null; p = await server.readLent()) {
+      pieces.push(...p.map((piece) => piece.slice()));
     }
-    assert.ok(bytesEqual(new Uint8Array(pieces.flatMap((p) => [...p])), data));
+    assert.ok(bytesEqual(concatBytes(...pieces), data));
+    await server.close();
+  } finally {
+    close();
+  }
+});
+
+/** Reads a bulk transfer with readLent, copying each call's pieces; the buffers the pieces were in. */
+async function readAllLent(
+  server: TlsConnection,
+): Promise<{ data: Uint8Array; buffers: Set<ArrayBufferLike>; calls: number }> {
+  const copies: Uint8Array[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  let calls = 0;
+  for (let p = await server.readLent(); p !== null; p = await server.readLent()) {
+    calls++;
+    for (const piece of p) {
+      buffers.add(piece.buffer);
+      copies.push(piece.slice());
+    }
+  }
+  return { data: concatBytes(...copies), buffers, calls };
+}
+
+Deno.test("readLent: a bulk transfer reads into the same few buffers and arrives intact", async () => {
+  const { client, server, close } = await connectedPair();
+  try {
+    const data = pattern(8 << 20);
+    const sending = (async () => {
+      for (let o = 0; o < data.length; o += 300_000) await client.write(data.subarray(o, o + 300_000));
+      await client.close();
+    })();
+    const { data: received, buffers, calls } = await readAllLent(server);
+    await sending;
+    assert.ok(bytesEqual(received, data));
+    // 8 MiB in reads of at most 64 KiB: fresh memory per read would take over 128 buffers
+    assert.ok(calls > 20, `${calls} calls`);
+    assert.ok(buffers.size < calls / 2, `${buffers.size} buffers over ${calls} calls`);
+    await server.close();
+  } finally {
+    close();
+  }
+});
+
+Deno.test("readLent: after another read method took plaintext, no buffer is reused", async () => {
+  const { client, server, close } = await connectedPair();
+  try {
+    const data = pattern(4 << 20);
+    const sending = (async () => {
+      await client.write(data.subarray(0, BLOCK));
+      for (let o = BLOCK; o < data.length; o += 300_000) await client.write(data.subarray(o, o + 300_000));
+      await client.close();
+    })();
+    // a block kept as returned: it must still hold its bytes after the rest went through readLent
+    const kept = await server.readExactly(BLOCK);
+    const pieces: Uint8Array[] = [];
+    for (let p = await server.readLent(); p !== null; p = await server.readLent()) pieces.push(...p);
+    await sending;
+    assert.ok(bytesEqual(kept, data.subarray(0, BLOCK)));
+    assert.ok(bytesEqual(concatBytes(...pieces), data.subarray(BLOCK)));
     await server.close();
   } finally {
     close();
