@@ -9,11 +9,11 @@ import type { CipherSuite } from "./_cipher_suite.ts";
 import { nextTrafficSecret } from "./_key_schedule.ts";
 import { decodeHandshake, encodeHandshake, type Handshake, HandshakeReader } from "./_messages.ts";
 import {
+  type BufferProvider,
   ContentType,
   MAX_PLAINTEXT,
   plaintextRecord,
   protectedLength,
-  type ReadMemory,
   RecordProtection,
   RecordReader,
   type TlsRecord,
@@ -66,7 +66,7 @@ export abstract class TlsEngine {
    * Room to read up to `size` bytes of the stream into, then handed over with `receiveReserved`:
    * the bytes are not copied on the way in, and records are decrypted where they lie.
    */
-  reserve(size: number, memory?: ReadMemory): Uint8Array {
+  reserve(size: number, memory?: BufferProvider): Uint8Array {
     return this.records.reserve(size, memory);
   }
 
@@ -106,8 +106,11 @@ export abstract class TlsEngine {
     return out;
   }
 
-  /** Encrypts application data, in records of at most 2^14 bytes sealed straight from the given parts. */
-  write(data: Uint8Array | readonly Uint8Array[]): void {
+  /**
+   * Encrypts application data, in records of at most 2^14 bytes sealed straight from the given
+   * parts into one buffer: fresh, or from `memory`.
+   */
+  write(data: Uint8Array | readonly Uint8Array[], memory?: BufferProvider): void {
     if (this.state !== "connected") {
       throw this.error ?? new TlsError("unexpected_message", "handshake not complete");
     }
@@ -117,7 +120,8 @@ export abstract class TlsEngine {
     for (const part of parts) length += part.length;
     if (length === 0) return;
     // all records of one write go into one buffer: one allocation, one transport write
-    const out = new Uint8Array(length + Math.ceil(length / MAX_PLAINTEXT) * protectedLength(0));
+    const sealed = length + Math.ceil(length / MAX_PLAINTEXT) * protectedLength(0);
+    const out = memory?.allocate(sealed) ?? new Uint8Array(sealed);
     let start = 0;
     let offset = 0;
     for (const content of recordContents(parts, MAX_PLAINTEXT)) {

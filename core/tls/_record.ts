@@ -35,9 +35,12 @@ function isContentType(t: number): t is ContentType {
   return t >= 20 && t <= 23;
 }
 
-/** Where `reserve` takes its room from, when not fresh memory (core/tls/_read_buffers.ts). */
-export interface ReadMemory {
-  /** A buffer of exactly `length` bytes that nothing else uses until the reader hands it back. */
+/**
+ * Where records are read into (`reserve`) or sealed into (`TlsEngine.write`), when not fresh
+ * memory: core/tls/_read_buffers.ts and _seal_buffers.ts recycle buffers for bulk transfers.
+ */
+export interface BufferProvider {
+  /** A buffer of exactly `length` bytes that nothing else uses until its user is done with it. */
   allocate(length: number): Uint8Array;
 }
 
@@ -47,7 +50,7 @@ const EMPTY: Uint8Array = new Uint8Array(0);
 /**
  * The buffer is the reader's own and is never written before `end` again: a new one replaces it
  * when more room is needed. So the records it returns may be decrypted in place, and their
- * plaintext handed on as views that stay valid (for as long as the `ReadMemory` that provided
+ * plaintext handed on as views that stay valid (for as long as the BufferProvider that provided
  * the buffer, if any, does not give it out again).
  */
 export class RecordReader {
@@ -72,7 +75,7 @@ export class RecordReader {
    * buffer (fresh, or from `memory`) that starts with the incomplete record, if any, so no
    * received byte is copied twice.
    */
-  reserve(size: number, memory?: ReadMemory): Uint8Array {
+  reserve(size: number, memory?: BufferProvider): Uint8Array {
     const length = this.end - this.start + size;
     this.replace(memory?.allocate(length) ?? new Uint8Array(length));
     return this.buffer.subarray(this.end);

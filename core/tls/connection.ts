@@ -12,6 +12,7 @@ import type { TlsEngine } from "./_engine.ts";
 import { ServerEngine, type ServerEngineOptions } from "./_server.ts";
 import { MAX_CIPHERTEXT, MAX_PLAINTEXT, RECORD_HEADER_LENGTH } from "./_record.ts";
 import { LentReadBuffers } from "./_read_buffers.ts";
+import { SealMemory } from "./_seal_buffers.ts";
 
 /** The subset of Deno.Conn a TLS connection needs; any byte stream can provide it. */
 export interface ByteTransport {
@@ -183,12 +184,16 @@ export class TlsConnection {
   /** Sends application data (parts are sent as one, not joined first); resolves when it has been written to the transport. */
   write(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    const memory = new SealMemory();
     try {
-      this.engine.write(data);
+      this.engine.write(data, memory);
     } catch (e) {
-      return Promise.reject(e);
+      return Promise.reject(e); // part of the buffer may be queued: it is not given back
     }
-    return this.flush();
+    const written = this.flush();
+    // the sealed records are in this flush's output, whatever it was joined with
+    written.then(() => memory.release(), () => memory.release());
+    return written;
   }
 
   /** Sends KeyUpdate; `requestPeer` asks the peer to update its sending key too (RFC 8446 §4.6.3). */
