@@ -105,13 +105,12 @@ export async function removePartialChunks(dir: string): Promise<number> {
   return removed;
 }
 
-/** Pieces of a download in flight at once: each is read into its own buffer and encrypted there. */
-const SEND_BUFFERS = 3;
-
 /**
  * Streams `size` bytes of the file encrypted with the secret stream (key = raw X25519 secret),
- * then the 16-byte tag. `send` resolves once the transport is done with the bytes it was given:
- * each piece is read and encrypted in place in one of a few buffers, reused once it was sent.
+ * then the 16-byte tag. `send` resolves once the transport is done with the bytes it was given.
+ * Two buffers take turns: the next piece is read and encrypted in place in one while the other
+ * is being sent, and it is handed over once that send is done, so that the transport gets one
+ * piece at a time (node:http2 would join pieces queued behind each other into a fresh copy).
  */
 export async function sendEncryptedChunk(
   path: string,
@@ -123,23 +122,23 @@ export async function sendEncryptedChunk(
   const encryptor = new SecretStreamEncryptor(key, nonce);
   using file = await Deno.open(path, { read: true });
   const length = Math.min(DISK_IO_SIZE, Math.max(size, 1));
-  const buffers = Array.from({ length: Math.min(SEND_BUFFERS, Math.ceil(size / length) || 1) }, () => ({
-    bytes: new Uint8Array(length),
-    sent: Promise.resolve(),
-  }));
+  const buffers = [new Uint8Array(length), new Uint8Array(size > length ? length : 0)];
+  let sending: Promise<void> = Promise.resolve();
   try {
     let left = size;
     for (let i = 0; left > 0; i++) {
-      const buffer = buffers[i % buffers.length];
-      await buffer.sent;
-      const n = await file.read(buffer.bytes.subarray(0, Math.min(length, left)));
+      const buffer = buffers[i % 2];
+      const n = await file.read(buffer.subarray(0, Math.min(length, left)));
       if (n === null) throw new Error("chunk file is shorter than its record");
-      buffer.sent = send(encryptor.update(buffer.bytes.subarray(0, n), buffer.bytes));
-      buffer.sent.catch(() => {}); // awaited before reuse, or below
+      const piece = encryptor.update(buffer.subarray(0, n), buffer);
+      await sending; // the other buffer's piece is sent: this one goes next
+      sending = send(piece);
+      sending.catch(() => {}); // awaited before the next piece, or below
       left -= n;
     }
+    await sending;
     await send(encryptor.final());
   } finally {
-    await Promise.allSettled(buffers.map((b) => b.sent));
+    await sending.catch(() => {});
   }
 }
