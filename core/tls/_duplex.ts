@@ -5,9 +5,6 @@
 import { Duplex } from "node:stream";
 import type { TlsConnection } from "./connection.ts";
 
-/** What one push hands the reader: all records that arrived together, not one 16 KiB record each. */
-const MAX_PUSH = 256 * 1024;
-
 export function toDuplex(connection: TlsConnection): Duplex {
   let reading = false;
   const duplex: Duplex = new Duplex({
@@ -18,11 +15,20 @@ export function toDuplex(connection: TlsConnection): Duplex {
       if (reading) return;
       reading = true;
       const next = (): void => {
-        connection.read(MAX_PUSH).then((chunk) => {
-          if (chunk === null) {
+        // what arrived together goes in one push per read buffer, not one per 16 KiB record
+        connection.readLent().then((pieces) => {
+          if (pieces === null) {
             reading = false;
             duplex.push(null);
-          } else if (duplex.push(chunk)) next();
+            return;
+          }
+          let more = true;
+          for (const piece of pieces) more = duplex.push(piece);
+          // a flowing reader (node:http2) takes each chunk in its 'data' handler, and is done
+          // with it when the push returns; a chunk the stream buffered instead is kept, so the
+          // memory it lies in must never be reused
+          if (duplex.readableLength > 0) connection.keepLentReads();
+          if (more) next();
           else reading = false;
         }, (error) => {
           reading = false;

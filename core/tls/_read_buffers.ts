@@ -1,54 +1,77 @@
 /**
- * Large socket-read buffers that go round again once the reader has let go of them, for a reader
- * that promises to be done with what one `readLent` handed it by its next call (HTTP/2 copies what
- * it keeps). A bulk download then reads into the same few buffers instead of fresh memory for
- * every read: no page faults and zeroing per read, and no garbage that makes V8 run a full
- * collection every few megabytes.
+ * Read buffers that go back to the process's pool (core/tls/_buffer_pool.ts) once the reader has
+ * let go of their plaintext, for a reader that promises to be done with what one `readLent`
+ * handed it by its next call (HTTP/2 copies what it keeps).
  *
- * Each buffer moves along: the engine's (being read into, or holding an incomplete record) →
- * retired (the engine moved on to a newer one; its plaintext may still wait in the queue) → lent
- * (all of its plaintext was handed out) → free again at the next `readLent`.
+ * A buffer is the engine's while a read fills it and while it holds an incomplete record; its
+ * records' plaintext is queued when the read is absorbed, handed out by a `readLent`, and
+ * returned when the reader calls again. It goes back to the pool when both hold: the engine has
+ * moved on to another buffer, and all its plaintext came back.
  */
-export class LentReadBuffers {
-  private free: ArrayBuffer[] = [];
+import { giveBuffer, takeBuffer } from "./_buffer_pool.ts";
+import type { BufferProvider } from "./_record.ts";
+
+export class LentReadBuffers implements BufferProvider {
+  /** the engine's pooled buffer, if its current one is pooled */
   private current: ArrayBuffer | undefined;
+  /** the read into `current` was absorbed: all its plaintext is queued or handed out */
+  private currentFilled = false;
+  /** `current`'s plaintext was handed out by the last readLent */
+  private currentLent = false;
+  /** ... and came back: `current` is free once the engine moves on */
+  private currentReturned = false;
+  /** buffers the engine moved on from whose plaintext may still be queued */
   private retired: ArrayBuffer[] = [];
+  /** buffers the engine moved on from whose plaintext the last readLent handed out */
   private lent: ArrayBuffer[] = [];
 
-  /**
-   * `capacity`: the largest room a pooled buffer offers (bigger requests get fresh memory);
-   * `spare`: free buffers kept beyond those in use.
-   */
-  constructor(private readonly capacity: number, private readonly spare: number) {}
+  /** `capacity`: the room of a pooled buffer; smaller reads (an idle connection's) take fresh memory. */
+  constructor(private readonly capacity: number) {}
 
-  /** Room for the engine's next read: a pooled buffer when `length` is large enough to matter. */
+  /** Room for the engine's next read; the engine is done with the buffer before. */
   allocate(length: number): Uint8Array {
-    if (this.current !== undefined) this.retired.push(this.current);
-    this.current = undefined;
-    // small reads (an idle connection waiting) take small fresh buffers, not a pooled one
+    this.retireCurrent();
     if (length < this.capacity / 4 || length > this.capacity) return new Uint8Array(length);
-    const buffer = this.free.pop() ?? new ArrayBuffer(this.capacity);
-    this.current = buffer;
-    return new Uint8Array(buffer, 0, length);
+    this.current = takeBuffer(this.capacity);
+    return new Uint8Array(this.current, 0, length);
   }
 
-  /** The reader called again: what it was lent last time is free. */
+  /** The read into the last allocation was absorbed: its plaintext is all queued. */
+  filled(): void {
+    this.currentFilled = this.current !== undefined;
+  }
+
+  /** The reader called again: what it was lent last time came back. */
   returned(): void {
-    for (const buffer of this.lent) if (this.free.length < this.spare) this.free.push(buffer);
+    for (const buffer of this.lent) giveBuffer(buffer);
     this.lent = [];
+    if (this.currentLent) this.currentReturned = true;
+    this.currentLent = false;
   }
 
-  /** The whole queue was handed out: every retired buffer's plaintext is now the reader's. */
+  /** The whole queue was handed out. */
   handedOut(): void {
     this.lent = this.retired;
     this.retired = [];
+    if (this.currentFilled) this.currentLent = true;
   }
 
-  /** Stops recycling (another read method took plaintext, which may be kept indefinitely). */
+  /** Stops recycling: the reader keeps what it was lent. */
   clear(): void {
-    this.free = [];
     this.current = undefined;
+    this.currentFilled = this.currentLent = this.currentReturned = false;
     this.retired = [];
     this.lent = [];
+  }
+
+  private retireCurrent(): void {
+    const buffer = this.current;
+    if (buffer !== undefined) {
+      if (this.currentLent) this.lent.push(buffer);
+      else if (this.currentReturned) giveBuffer(buffer);
+      else this.retired.push(buffer);
+    }
+    this.current = undefined;
+    this.currentFilled = this.currentLent = this.currentReturned = false;
   }
 }

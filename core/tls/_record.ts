@@ -77,6 +77,8 @@ export class RecordReader {
    */
   reserve(size: number, memory?: BufferProvider): Uint8Array {
     const length = this.end - this.start + size;
+    // `memory` may hand back the very buffer being replaced, whose records all came back: the
+    // incomplete record then moves down within it (set copies overlapping ranges correctly)
     this.replace(memory?.allocate(length) ?? new Uint8Array(length));
     return this.buffer.subarray(this.end);
   }

@@ -37,8 +37,6 @@ const READ_HIGH_WATER = 1 << 20;
 /** Reads start small and grow while the peer keeps the socket busy, so an idle connection holds little. */
 const READ_BUFFER_MIN = 1 << 10;
 const DEFAULT_MAX_READ_SIZE = 1 << 16;
-/** Free read buffers a `readLent` reader's connection keeps for its next reads. */
-const SPARE_LENT_BUFFERS = 4;
 
 export class TlsConnection {
   private readonly queue: Uint8Array[] = [];
@@ -152,10 +150,7 @@ export class TlsConnection {
   readLent(): Promise<Uint8Array[] | null> {
     if (this.readMode === "none") {
       this.readMode = "lent";
-      this.lending = new LentReadBuffers(
-        this.maxReadSize + RECORD_HEADER_LENGTH + MAX_CIPHERTEXT,
-        SPARE_LENT_BUFFERS,
-      );
+      this.lending = new LentReadBuffers(this.maxReadSize + RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
     }
     this.lending?.returned();
     return this.waitFor(1).then(() => {
@@ -242,6 +237,11 @@ export class TlsConnection {
       }),
     };
     return this.streams;
+  }
+
+  /** The `readLent` reader keeps what it was lent after all: memory is never reused from now on. */
+  keepLentReads(): void {
+    this.keepsReads();
   }
 
   /** A read method whose results may be kept: read buffers are not reused from now on. */
@@ -343,8 +343,10 @@ export class TlsConnection {
         await new Promise<void>((resolve) => (this.resumePump = resolve));
       }
       // a buffer per read, from the engine (records are decrypted where they lie in it): fresh,
-      // or a recycled one for a `readLent` reader; an idle connection waits holding a small one
-      const buffer = this.engine.reserve(size, this.engine.state === "connected" ? this.lending : undefined);
+      // or a recycled one for a `readLent` reader once the handshake (whose messages are kept)
+      // is over; an idle connection waits holding a small one
+      const lending = this.engine.state === "connected" ? this.lending : undefined;
+      const buffer = this.engine.reserve(size, lending);
       let n: number | null;
       try {
         n = await this.transport.read(buffer);
@@ -364,6 +366,7 @@ export class TlsConnection {
       }
       const received = n;
       if (!this.absorb(() => this.engine.receiveReserved(received))) return;
+      lending?.filled();
       // a read that drained the socket means the next one probably waits: wait on a small buffer;
       // a full one means more is there: take it in big reads
       size = n < size ? READ_BUFFER_MIN : size === READ_BUFFER_MIN ? this.maxReadSize : size;

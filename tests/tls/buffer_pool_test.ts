@@ -1,11 +1,13 @@
 /**
- * Large writes are sealed into buffers shared by the process and given back once written
- * (core/tls/_seal_buffers.ts): a buffer must never be reused while its bytes still wait for the
- * transport.
+ * Bulk reads and writes go through buffers shared by the process (core/tls/_buffer_pool.ts): a
+ * read buffer goes back once the engine moved on and the reader returned its plaintext, a write
+ * buffer once the transport took its bytes, and never earlier.
  */
 import assert from "node:assert/strict";
 import { bytesEqual, concatBytes } from "../../core/encoding/bytes.ts";
 import { connect, listen } from "../../core/tls/mod.ts";
+import { takeBuffer } from "../../core/tls/_buffer_pool.ts";
+import { LentReadBuffers } from "../../core/tls/_read_buffers.ts";
 import { SealMemory } from "../../core/tls/_seal_buffers.ts";
 import { chain } from "./_fixtures.ts";
 import { pattern } from "./_peers.ts";
@@ -30,6 +32,38 @@ Deno.test("SealMemory: a released buffer serves the next large write; small writ
   const small = new SealMemory().allocate(16_406);
   assert.equal(small.buffer.byteLength, 16_406);
   for (const h of held.slice(1)) h.m.release();
+});
+
+Deno.test("LentReadBuffers: a buffer goes back only when the engine moved on and its plaintext came back", () => {
+  const capacity = 123_457; // a size no other test pools
+  const reads = new LentReadBuffers(capacity);
+  const a = reads.allocate(100_000).buffer;
+  reads.filled();
+  reads.handedOut(); // a's plaintext is lent...
+  reads.returned(); // ...and came back, but a is still the engine's (it may hold a partial record)
+  // the engine moves on: a is free, and serves this very read (its partial record moves down)
+  const b = reads.allocate(100_000).buffer;
+  assert.equal(b, a);
+  reads.filled();
+  const small = reads.allocate(1024); // an idle connection's small read: fresh memory
+  assert.equal(small.buffer.byteLength, 1024);
+  // b's plaintext was queued but not handed out yet: b stays out of the pool
+  const other = takeBuffer(capacity);
+  assert.notEqual(other, b);
+  reads.handedOut();
+  reads.returned();
+  assert.equal(takeBuffer(capacity), b);
+
+  // a read still being filled when the queue is handed out is not lent with it
+  const c = reads.allocate(100_000).buffer;
+  reads.handedOut();
+  reads.returned();
+  reads.filled();
+  reads.allocate(1024);
+  assert.notEqual(takeBuffer(capacity), c);
+  reads.handedOut();
+  reads.returned();
+  assert.equal(takeBuffer(capacity), c);
 });
 
 Deno.test("many large writes issued at once arrive intact: no buffer is reused before it was sent", async () => {
