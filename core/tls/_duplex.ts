@@ -5,8 +5,45 @@
 import { Duplex } from "node:stream";
 import type { TlsConnection } from "./connection.ts";
 
+/** Bytes handed to the connection and not yet written beyond which writes wait (back-pressure). */
+const MAX_UNWRITTEN = 1 << 20;
+
 export function toDuplex(connection: TlsConnection): Duplex {
   let reading = false;
+  // What is written in one go (node:http2 writes each frame of a burst, a 16 KiB DATA frame with
+  // its 9-byte header, one after another) is gathered and sent as one, in full records sealed
+  // straight from the pieces: a frame sent alone would take a full record and a short one.
+  let gathered: Uint8Array[] = [];
+  let gatheredLength = 0;
+  let unwritten = 0;
+  let held: ((error?: Error | null) => void)[] = [];
+  const gather = (chunks: Uint8Array[], callback: (error?: Error | null) => void): void => {
+    if (gathered.length === 0) queueMicrotask(send);
+    for (const chunk of chunks) {
+      gathered.push(chunk);
+      gatheredLength += chunk.length;
+    }
+    // taken at once (so the next frame of the burst comes straight away), unless too much waits
+    if (unwritten + gatheredLength <= MAX_UNWRITTEN) callback();
+    else held.push(callback);
+  };
+  const send = (): void => {
+    if (gathered.length === 0) return;
+    const parts = gathered;
+    const length = gatheredLength;
+    const callbacks = held;
+    gathered = [];
+    gatheredLength = 0;
+    held = [];
+    unwritten += length;
+    connection.write(parts).then(() => {
+      unwritten -= length;
+      for (const callback of callbacks) callback();
+    }, (error) => {
+      for (const callback of callbacks) callback(error);
+      duplex.destroy(error); // the writes already taken learn it this way
+    });
+  };
   const duplex: Duplex = new Duplex({
     // when the peer ends the connection, end ours too, so that `close` fires and users such as
     // node:http2 sessions learn the socket is gone
@@ -38,15 +75,13 @@ export function toDuplex(connection: TlsConnection): Duplex {
       next();
     },
     write(chunk: Uint8Array, _encoding, callback) {
-      connection.write(chunk).then(() => callback(), callback);
+      gather([chunk], callback);
     },
-    // writes queued while one is in flight go out together, in full records sealed straight
-    // from the pieces: node:http2 writes each 16 KiB DATA frame with its 9-byte header, which
-    // alone would take a full record and a short one
     writev(chunks: { chunk: Uint8Array }[], callback) {
-      connection.write(chunks.map((c) => c.chunk)).then(() => callback(), callback);
+      gather(chunks.map((c) => c.chunk), callback);
     },
     final(callback) {
+      if (gathered.length > 0) send();
       connection.close().then(() => callback(), callback);
     },
     destroy(error, callback) {

@@ -258,3 +258,37 @@ Deno.test("a Duplex reader that lets data wait in the stream still gets it intac
     close();
   }
 });
+
+Deno.test("Duplex: frames written in one go leave as one write; past 1 MiB unwritten, writes wait", async () => {
+  const { client, server, close } = await connectedPair();
+  try {
+    const writes: number[] = [];
+    const write = client.write.bind(client);
+    client.write = (data) => {
+      writes.push((data instanceof Uint8Array ? [data] : data).reduce((n, p) => n + p.length, 0));
+      return write(data);
+    };
+    const duplex = client.duplex;
+    const frame = pattern(16_393);
+    // a burst the way node:http2 writes one: frame after frame in the same tick
+    for (let i = 0; i < 10; i++) duplex.write(frame);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    assert.deepEqual(writes, [10 * 16_393]);
+    // 3 MiB in one go: the first MiB is taken at once, the rest waits in the stream until it
+    // has been written
+    const big = pattern(3 << 20);
+    for (let o = 0; o < big.length; o += 16_393) duplex.write(big.subarray(o, o + 16_393));
+    assert.ok(duplex.writableLength > 1.9 * (1 << 20) && duplex.writableLength < 2.1 * (1 << 20));
+    const ended = new Promise((resolve) => duplex.end(resolve));
+    const received: Uint8Array[] = [];
+    for (let p = await server.readLent(); p !== null; p = await server.readLent()) {
+      received.push(...p.map((piece) => piece.slice()));
+    }
+    await ended;
+    const expected = concatBytes(...Array.from({ length: 10 }, () => frame), big);
+    assert.ok(bytesEqual(concatBytes(...received), expected));
+  } finally {
+    await server.close();
+    close();
+  }
+});
