@@ -64,7 +64,7 @@ export function toDuplex(connection: TlsConnection): Duplex {
           // a flowing reader (node:http2) takes each chunk in its 'data' handler, and is done
           // with it when the push returns; a chunk the stream buffered instead is kept, so the
           // memory it lies in must never be reused
-          if (duplex.readableLength > 0) connection.keepLentReads();
+          if (duplex.readableLength > 0) connection.keepReads();
           if (more) next();
           else reading = false;
         }, (error) => {

@@ -56,14 +56,6 @@ export class LentReadBuffers implements BufferProvider {
     if (this.currentFilled) this.currentLent = true;
   }
 
-  /** Stops recycling: the reader keeps what it was lent. */
-  clear(): void {
-    this.current = undefined;
-    this.currentFilled = this.currentLent = this.currentReturned = false;
-    this.retired = [];
-    this.lent = [];
-  }
-
   private retireCurrent(): void {
     const buffer = this.current;
     if (buffer !== undefined) {

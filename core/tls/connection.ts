@@ -55,12 +55,10 @@ export class TlsConnection {
   private duplexView: Duplex | undefined;
   private readonly handshakeDone: Promise<void>;
   private readonly maxReadSize: number;
-  /**
-   * How the plaintext has been read: only ever through `readLent` (then read buffers are
-   * recycled), or also through a method whose results may be kept.
-   */
-  private readMode: "none" | "lent" | "kept" = "none";
+  /** the read buffers' reuse, while the plaintext has only ever been read through `readLent` */
   private lending: LentReadBuffers | undefined;
+  /** plaintext was read by a method whose results may be kept: read buffers are never reused */
+  private readsKept = false;
 
   constructor(
     private readonly engine: TlsEngine,
@@ -130,7 +128,7 @@ export class TlsConnection {
    * the next chunk is already larger than one record's content: then that chunk alone, uncopied.
    */
   read(max?: number): Promise<Uint8Array | null> {
-    this.keepsReads();
+    this.keepReads();
     // not async functions: a suspended one costs an idle connection far more than a callback
     return this.waitFor(1).then(() => {
       if (this.queued === 0) return null;
@@ -148,9 +146,8 @@ export class TlsConnection {
    * has been used, whose results may be kept, memory is never reused.
    */
   readLent(): Promise<Uint8Array[] | null> {
-    if (this.readMode === "none") {
-      this.readMode = "lent";
-      this.lending = new LentReadBuffers(this.maxReadSize + RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
+    if (!this.readsKept) {
+      this.lending ??= new LentReadBuffers(this.maxReadSize + RECORD_HEADER_LENGTH + MAX_CIPHERTEXT);
     }
     this.lending?.returned();
     return this.waitFor(1).then(() => {
@@ -167,7 +164,7 @@ export class TlsConnection {
 
   /** Exactly n bytes; throws TlsError("connection_closed") if the stream ends first. */
   readExactly(n: number): Promise<Uint8Array> {
-    this.keepsReads();
+    this.keepReads();
     return this.waitFor(n).then(() => {
       if (this.queued < n) {
         throw new TlsError("connection_closed", `stream ended after ${this.queued} of ${n} bytes`);
@@ -239,16 +236,13 @@ export class TlsConnection {
     return this.streams;
   }
 
-  /** The `readLent` reader keeps what it was lent after all: memory is never reused from now on. */
-  keepLentReads(): void {
-    this.keepsReads();
-  }
-
-  /** A read method whose results may be kept: read buffers are not reused from now on. */
-  private keepsReads(): void {
-    this.readMode = "kept";
-    this.lending?.clear();
-    this.lending = undefined;
+  /**
+   * The reader keeps what it reads (or was lent): read buffers are never reused from now on. The
+   * read methods but `readLent` call it themselves.
+   */
+  keepReads(): void {
+    this.readsKept = true;
+    this.lending = undefined; // what it had lent or retired never goes back to the pool
   }
 
   /** Resolves once n bytes are queued, or at the end of the stream; rejects on a failure first. */
