@@ -164,30 +164,24 @@ Deno.test("KeyUpdate on a live connection keeps data flowing both ways", async (
   }
 });
 
-Deno.test("node:http2 runs over the Duplex view: server via 'connection', client via createConnection", async () => {
+/**
+ * A node:http2 server answering with `onStream` on one end of a connected pair, through its
+ * Duplex view, and a node:http2 client session on the other end's; closes everything after.
+ */
+async function overHttp2(
+  onStream: (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void,
+  test: (session: http2.ClientHttp2Session) => Promise<void>,
+): Promise<void> {
   const { client, server, close } = await connectedPair(["xftp/1", "h2"]);
   const h2server = http2.createServer();
-  h2server.on("stream", (stream, headers) => {
-    let body = 0;
-    stream.on("data", (d: Uint8Array) => (body += d.length));
-    stream.on("end", () => {
-      stream.respond({ ":status": 200 });
-      stream.end(`${headers[":method"]} ${body}`);
-    });
-  });
+  h2server.on("stream", onStream);
   h2server.emit("connection", server.duplex);
   // node:http2 types want a Socket; any Duplex works at run time
   const session = http2.connect("http://localhost", {
     createConnection: () => client.duplex as Duplex as never,
   });
   try {
-    const request = session.request({ ":method": "POST", ":path": "/" });
-    request.end(pattern(BLOCK + 100));
-    let reply = "";
-    request.setEncoding("utf8");
-    request.on("data", (d: string) => (reply += d));
-    await new Promise((resolve) => request.on("end", resolve));
-    assert.equal(reply, `POST ${BLOCK + 100}`);
+    await test(session);
   } finally {
     await new Promise<void>((resolve) => session.close(() => resolve()));
     h2server.close();
@@ -195,13 +189,30 @@ Deno.test("node:http2 runs over the Duplex view: server via 'connection', client
     await server.close();
     close();
   }
+}
+
+Deno.test("node:http2 runs over the Duplex view: server via 'connection', client via createConnection", async () => {
+  await overHttp2((stream, headers) => {
+    let body = 0;
+    stream.on("data", (d: Uint8Array) => (body += d.length));
+    stream.on("end", () => {
+      stream.respond({ ":status": 200 });
+      stream.end(`${headers[":method"]} ${body}`);
+    });
+  }, async (session) => {
+    const request = session.request({ ":method": "POST", ":path": "/" });
+    request.end(pattern(BLOCK + 100));
+    let reply = "";
+    request.setEncoding("utf8");
+    request.on("data", (d: string) => (reply += d));
+    await new Promise((resolve) => request.on("end", resolve));
+    assert.equal(reply, `POST ${BLOCK + 100}`);
+  });
 });
 
 Deno.test("node:http2 over the Duplex views carries 8 MiB each way intact (read buffers recycled)", async () => {
-  const { client, server, close } = await connectedPair(["xftp/1", "h2"]);
   const data = pattern(8 << 20);
-  const h2server = http2.createServer();
-  h2server.on("stream", (stream) => {
+  await overHttp2((stream) => {
     const hash = createHash("sha256");
     stream.on("data", (d: Uint8Array) => hash.update(d));
     stream.on("end", () => {
@@ -209,13 +220,8 @@ Deno.test("node:http2 over the Duplex views carries 8 MiB each way intact (read 
       for (let o = 0; o < data.length; o += 1 << 20) stream.write(data.subarray(o, o + (1 << 20)));
       stream.end();
     });
-  });
-  h2server.emit("connection", server.duplex);
-  const session = http2.connect("http://localhost", {
-    createConnection: () => client.duplex as Duplex as never,
-  });
-  try {
-    const request = session.request({ ":method": "POST", ":path": "/" }, {});
+  }, async (session) => {
+    const request = session.request({ ":method": "POST", ":path": "/" });
     for (let o = 0; o < data.length; o += 300_000) request.write(data.subarray(o, o + 300_000));
     request.end();
     const hash = createHash("sha256");
@@ -226,13 +232,7 @@ Deno.test("node:http2 over the Duplex views carries 8 MiB each way intact (read 
     const expected = createHash("sha256").update(data).digest("hex");
     assert.equal(uploaded, expected);
     assert.equal(hash.digest("hex"), expected);
-  } finally {
-    await new Promise<void>((resolve) => session.close(() => resolve()));
-    h2server.close();
-    await client.close();
-    await server.close();
-    close();
-  }
+  });
 });
 
 Deno.test("a Duplex reader that lets data wait in the stream still gets it intact", async () => {
