@@ -75,6 +75,13 @@ Deno.test("readLent hands over everything that arrived, in order, then null afte
   }
 });
 
+/** Sends `data` in writes of 300,000 bytes (the first `first` bytes in one of their own), then close_notify. */
+async function sendThenClose(client: TlsConnection, data: Uint8Array, first = 0): Promise<void> {
+  if (first > 0) await client.write(data.subarray(0, first));
+  for (let o = first; o < data.length; o += 300_000) await client.write(data.subarray(o, o + 300_000));
+  await client.close();
+}
+
 /** Reads a bulk transfer with readLent, copying each call's pieces; the buffers the pieces were in. */
 async function readAllLent(
   server: TlsConnection,
@@ -96,10 +103,7 @@ Deno.test("readLent: a bulk transfer reads into the same few buffers and arrives
   const { client, server, close } = await connectedPair();
   try {
     const data = pattern(8 << 20);
-    const sending = (async () => {
-      for (let o = 0; o < data.length; o += 300_000) await client.write(data.subarray(o, o + 300_000));
-      await client.close();
-    })();
+    const sending = sendThenClose(client, data);
     const { data: received, buffers, calls } = await readAllLent(server);
     await sending;
     assert.ok(bytesEqual(received, data));
@@ -116,11 +120,7 @@ Deno.test("readLent: after another read method took plaintext, no buffer is reus
   const { client, server, close } = await connectedPair();
   try {
     const data = pattern(4 << 20);
-    const sending = (async () => {
-      await client.write(data.subarray(0, BLOCK));
-      for (let o = BLOCK; o < data.length; o += 300_000) await client.write(data.subarray(o, o + 300_000));
-      await client.close();
-    })();
+    const sending = sendThenClose(client, data, BLOCK);
     // a block kept as returned: it must still hold its bytes after the rest went through readLent
     const kept = await server.readExactly(BLOCK);
     const pieces: Uint8Array[] = [];
@@ -240,10 +240,7 @@ Deno.test("a Duplex reader that lets data wait in the stream still gets it intac
   try {
     const data = pattern(6 << 20);
     const duplex = server.duplex;
-    const sending = (async () => {
-      for (let o = 0; o < data.length; o += 300_000) await client.write(data.subarray(o, o + 300_000));
-      await client.close();
-    })();
+    const sending = sendThenClose(client, data);
     // paused: what arrives is buffered in the stream, kept there while later reads come in
     duplex.pause();
     duplex.on("data", () => {}); // attaching a listener to a paused stream does not resume it
