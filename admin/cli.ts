@@ -3,7 +3,7 @@
  * answer as aligned tables, or as JSON with `--json`; `serve` runs the web panel over control ports.
  * Exit codes: 0 ok, 1 a server or connection error, 2 a usage error.
  */
-import { type Command, UsageError } from "../cli/command.ts";
+import { type Command, UsageError } from "../core/cli/command.ts";
 import {
   type BlockReason,
   ControlClient,

@@ -4,7 +4,7 @@
  * password, and the panel's role is the lowest role the control ports gave it.
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../cli/command.ts";
+import { UsageError } from "../core/cli/command.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
 import { panelUrl, type RunningPanel } from "../core/server/panel_source.ts";
 import {

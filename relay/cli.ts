@@ -5,15 +5,16 @@
  */
 import { type PanelStarter, panelUrl } from "../core/server/panel_source.ts";
 import { parseArgs } from "node:util";
-import { type Command, UsageError } from "../cli/command.ts";
+import { type Command, CommandError, UsageError } from "../core/cli/command.ts";
 import {
   deleteServerCommand,
+  iniFailure,
   initServerIdentity,
   quickStart,
   readServerIni,
   rotateCertificate,
-  serverCommandError,
-} from "../cli/server_command.ts";
+  type ServerNames,
+} from "../core/server/server_command.ts";
 import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { randomBytes } from "../core/crypto/keys.ts";
 import { describeCryptoBackends } from "../core/crypto/mod.ts";
@@ -35,42 +36,97 @@ import { MESSAGES_LOG_FILE, startRelayServer, STORE_LOG_FILE, writeRelayInfoPage
 import { SqliteRelayStore } from "./store/sqlite.ts";
 import { exportReferenceStore } from "./store/store_log.ts";
 
-export const RELAY_USAGE = `Usage: simplex relay [init|start|cert|export|delete] [options]
-
-An SMP relay server, compatible with simplexmq 6.5's smp-server.
-
-  simplex relay              start the server; if it has no configuration yet, first create one
-                             with defaults (as init -y) and print the server address
-  simplex relay init         create the configuration, TLS identity and server address
-      -y, --yes                  non-interactive (this command never prompts)
-      --ip IP                    server IP address, used when there is no FQDN (default 127.0.0.1)
-      -n, --fqdn FQDN            server host name: the online certificate's CN and the address host
-      -a, --sign-algorithm ALG   ED25519 (default) or ED448
-      --password PASSWORD        password to create queues (default: a random one)
-      --no-password              allow anyone to create queues
-      --control-port[=PORT]      enable the control port (default ${DEFAULT_CONTROL_PORT}) with random passwords
-      --disable-store-log        keep queues and messages in memory only
-      -s, --daily-stats          write daily statistics (CSV)
-      --port PORTS               ports to serve, comma-separated (default ${DEFAULT_SMP_PORT},443;
-                                 the quick start uses ${DEFAULT_SMP_PORT})
-  simplex relay start        start the server with the existing configuration
-  simplex relay cert         replace the online TLS certificate (the identity stays)
-  simplex relay delete [-y]  delete the configuration and all data
-  simplex relay export       write the queues and messages as a reference smp-server store log
-                             (smp-server-store.log) and message file (smp-server-messages.log)
-                             in the data directory, for a server that runs smp-server
-  On its first start over an smp-server data directory, the relay imports those two files.
-
-Files: configuration in $SMP_SERVER_CFG_PATH (default /etc/opt/simplex): ${INI_FILE}, ca.key,
-ca.crt, server.key, server.crt, fingerprint; data in $SMP_SERVER_LOG_PATH (default
-/var/opt/simplex): smp-server.db. Keep ca.key offline once the server is set up: it is only
-needed to issue a new online certificate.
-
-Crypto: through FFI where they are installed, the secret box runs on libsodium (libsodium23), TLS
+const CRYPTO_NOTE =
+  `Crypto: through FFI where they are installed, the secret box runs on libsodium (libsodium23), TLS
 records and file digests on OpenSSL's libcrypto (libssl3); else on WebAssembly and node:crypto.
 SIMPLEX_CRYPTO=builtin keeps to the latter; SIMPLEX_CRYPTO=native requires both libraries.`;
 
+const FILES_NOTE =
+  `Files: configuration in $SMP_SERVER_CFG_PATH (default /etc/opt/simplex): ${INI_FILE}, ca.key,
+ca.crt, server.key, server.crt, fingerprint; data in $SMP_SERVER_LOG_PATH (default
+/var/opt/simplex): smp-server.db.`;
+
+export const RELAY_USAGE = `Usage: simplex relay [COMMAND] [options]
+
+An SMP relay server, compatible with simplexmq 6.5's smp-server.
+
+Commands:
+  (none)        start the server; if it has no configuration yet, first create one with
+                defaults (as init -y --port ${DEFAULT_SMP_PORT}) and print the server address
+  init          create the configuration, TLS identity and server address
+  start         start the server with the existing configuration
+  control-port  turn on the control port of a server set up without it
+  cert          replace the online TLS certificate (the identity stays)
+  export        write the queues and messages as a reference smp-server store log
+  delete        delete the configuration and all data
+
+"simplex relay COMMAND --help" shows the options of each.
+
+${FILES_NOTE}
+
+${CRYPTO_NOTE}`;
+
+const RELAY_INIT_USAGE = `Usage: simplex relay init [options]
+
+Create the configuration (${INI_FILE}), the TLS identity and the server address, and print it.
+
+Options:
+  -y, --yes                  non-interactive (accepted for compatibility; init never prompts)
+  --ip IP                    server IP address, used when there is no FQDN (default 127.0.0.1)
+  -n, --fqdn FQDN            server host name: the online certificate's CN and the address host
+  -a, --sign-algorithm ALG   ED25519 (default) or ED448
+  --password PASSWORD        password to create queues (default: a random one)
+  --no-password              allow anyone to create queues
+  --control-port[=PORT]      enable the control port on 127.0.0.1 (default ${DEFAULT_CONTROL_PORT}) with
+                             random passwords
+  --disable-store-log        keep queues and messages in memory only
+  -s, --daily-stats          write daily statistics (CSV)
+  --port PORTS               ports to serve, comma-separated (default ${DEFAULT_SMP_PORT}; add 443, as in
+                             --port ${DEFAULT_SMP_PORT},443, when no XFTP server uses 443 on this host)
+
+${FILES_NOTE} Keep ca.key offline once
+the server is set up: it is only needed to issue a new online certificate.`;
+
+const RELAY_START_USAGE = `Usage: simplex relay start
+
+Serve with the existing configuration until SIGINT (Ctrl-C) or SIGTERM. Prints the server
+address, the ports, and a warning for each line of ${INI_FILE} it does not use.
+
+${FILES_NOTE}
+
+${CRYPTO_NOTE}`;
+
+const RELAY_CONTROL_PORT_USAGE = `Usage: simplex relay control-port [--port PORT]
+
+Turn on the control port (127.0.0.1 only) in ${INI_FILE}: sets [TRANSPORT] control_port and
+writes random admin and user passwords into [AUTH] where there are none. Restart the server to use
+it; "simplex admin" and the web panel log in with those passwords.
+
+Options:
+  --port PORT   the control port (default: the one in ${INI_FILE}, else ${DEFAULT_CONTROL_PORT})`;
+
+const RELAY_CERT_USAGE = `Usage: simplex relay cert
+
+Issue a new online TLS certificate (server.crt, server.key) under the offline CA (ca.key), so the
+fingerprint and the server address stay. Restart the server to use it.`;
+
+const RELAY_EXPORT_USAGE = `Usage: simplex relay export
+
+Write the queues and messages as a reference smp-server store log (smp-server-store.log) and
+message file (smp-server-messages.log) in the data directory, for a server that runs smp-server.
+On its first start over an smp-server data directory, the relay imports those two files.`;
+
+const RELAY_DELETE_USAGE = `Usage: simplex relay delete [-y]
+
+Delete the configuration and data directories, with all queues and messages. Asks first on a
+terminal; elsewhere it needs -y.
+
+Options:
+  -y, --yes   delete without asking`;
+
 type Out = (line: string) => void;
+
+const NAMES: ServerNames = { command: "relay", cfgEnv: "SMP_SERVER_CFG_PATH", logEnv: "SMP_SERVER_LOG_PATH" };
 
 export interface InitOptions {
   readonly host: string;
@@ -85,7 +141,7 @@ export interface InitOptions {
 /** Creates the configuration and identity; returns the server address. */
 export async function initRelay(paths: RelayPaths, o: InitOptions, out: Out): Promise<string> {
   const iniPath = `${paths.cfgDir}/${INI_FILE}`;
-  const { fp, control } = await initServerIdentity(paths, iniPath, o);
+  const { fp, control } = await initServerIdentity(paths, NAMES, iniPath, o);
   const text = relayIniContent({
     host: o.host,
     cfgDir: paths.cfgDir,
@@ -124,7 +180,7 @@ export function serverAddress(
 
 async function loadConfig(paths: RelayPaths): Promise<RelayConfig> {
   const iniPath = `${paths.cfgDir}/${INI_FILE}`;
-  const text = await readServerIni(iniPath, "relay");
+  const text = await readServerIni(iniPath, NAMES);
   return parseRelayConfig(text, paths, iniPath);
 }
 
@@ -148,14 +204,20 @@ export async function startRelay(paths: RelayPaths, out: Out, startPanel?: Panel
 async function exportRelay(paths: RelayPaths, out: Out): Promise<void> {
   const config = await loadConfig(paths);
   if (!config.persistence) {
-    throw new UsageError("[STORE_LOG] enable = off: there is nothing stored to export");
+    throw new CommandError(
+      `[STORE_LOG] enable = off in ${paths.cfgDir}/${INI_FILE}: nothing is stored, so there is nothing to export`,
+    );
   }
   const dbPath = `${paths.logDir}/smp-server.db`;
-  if (!(await exists(dbPath))) throw new UsageError(`no database at ${dbPath}`);
+  if (!(await exists(dbPath))) {
+    throw new CommandError(
+      `no database at ${dbPath}: start the relay once to create it, or check $SMP_SERVER_LOG_PATH`,
+    );
+  }
   const storeLogPath = `${paths.logDir}/${STORE_LOG_FILE}`;
   const messagesPath = `${paths.logDir}/${MESSAGES_LOG_FILE}`;
   for (const f of [storeLogPath, messagesPath]) {
-    if (await exists(f)) throw new UsageError(`${f} exists: move it away first`);
+    if (await exists(f)) throw new CommandError(`${f} exists and would be overwritten: move it away first`);
   }
   const store = new SqliteRelayStore(dbPath);
   try {
@@ -175,7 +237,7 @@ function parsePorts(s: string): number[] {
   });
 }
 
-function parseInitOptions(args: string[], quickStart: boolean): InitOptions {
+function parseInitOptions(args: string[]): InitOptions {
   // --control-port takes an optional value, which parseArgs cannot express
   let controlPort: number | undefined;
   const rest = args.filter((a) => {
@@ -214,7 +276,7 @@ function parseInitOptions(args: string[], quickStart: boolean): InitOptions {
     controlPort,
     persistence: !values["disable-store-log"],
     logStats: values["daily-stats"] ?? false,
-    ports: values.port ? parsePorts(values.port) : quickStart ? [DEFAULT_SMP_PORT] : [DEFAULT_SMP_PORT, 443],
+    ports: values.port ? parsePorts(values.port) : [DEFAULT_SMP_PORT],
   };
 }
 
@@ -229,7 +291,7 @@ export async function runRelayCommand(
   try {
     switch (sub) {
       case "init":
-        await initRelay(paths, parseInitOptions(rest, false), out);
+        await initRelay(paths, parseInitOptions(rest), out);
         return 0;
       case "start":
         if (rest.length > 0) throw new UsageError(`start takes no arguments`);
@@ -243,26 +305,34 @@ export async function runRelayCommand(
         await exportRelay(paths, out);
         return 0;
       case "delete":
-        await deleteServerCommand(rest, paths, " with all queues and messages", out);
+        await deleteServerCommand(rest, paths, NAMES, " with all queues and messages", out);
         return 0;
       default:
         await quickStart({
-          command: "relay",
+          names: NAMES,
           args,
           iniPath: `${paths.cfgDir}/${INI_FILE}`,
-          init: () => initRelay(paths, parseInitOptions(args, true), out),
+          init: () => initRelay(paths, parseInitOptions(args), out),
           start: () => startRelay(paths, out, startPanel),
         });
         return 0;
     }
   } catch (e) {
-    return serverCommandError(e, "relay");
+    throw iniFailure(e);
   }
 }
 
 export const relayCommand = (startPanel?: PanelStarter): Command => ({
   name: "relay",
-  summary: "SMP relay server (smp-server compatible): init, start, cert, export, delete",
+  summary: "SMP relay server (smp-server compatible): init, start, control-port, cert, export, delete",
   usage: RELAY_USAGE,
+  subcommands: {
+    init: RELAY_INIT_USAGE,
+    start: RELAY_START_USAGE,
+    "control-port": RELAY_CONTROL_PORT_USAGE,
+    cert: RELAY_CERT_USAGE,
+    export: RELAY_EXPORT_USAGE,
+    delete: RELAY_DELETE_USAGE,
+  },
   run: (args) => runRelayCommand(args, console.log, startPanel),
 });

@@ -3,6 +3,7 @@
  * its periodic jobs (expiry, inactive clients, notifications), and a clean shutdown.
  */
 import { IniError } from "../core/config/ini.ts";
+import { ListenError, listening } from "../core/server/listen.ts";
 import { listen, type TlsConnection, type TlsListener } from "../core/tls/mod.ts";
 import { encodePrivateKeyDer } from "../core/crypto/keys.ts";
 import { Relay, type RelayIdentity } from "./relay.ts";
@@ -100,21 +101,22 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
   const sockets: SocketCounter[] = [];
   const serving = new Set<Promise<void>>();
   for (const port of config.ports) {
-    const listener = listen({
-      port,
-      hostname: o.hostname ?? "0.0.0.0",
-      certificates: webCertificate ? [certificate, webCertificate] : [certificate],
-      selectCertificate: (sni) => (sni !== undefined && webCertificate ? webCertificate : certificate),
-      alpnProtocols: RELAY_ALPN,
-      // as the reference (accept_service_credentials): services identify themselves by a client
-      // certificate, other clients answer the request with none; browsers (which send SNI, SMP
-      // clients never do) are not asked, so that none offers its user a certificate to choose
-      requestClientCertificate: (sni) => config.acceptServiceCredentials && sni === undefined,
-      handshakeTimeout: 60_000,
-      onHandshakeError: (e) => {
-        if (config.logTlsErrors) log(`TLS handshake failed: ${e.message}`);
-      },
-    });
+    const listener = listening(port, "[TRANSPORT] port", () =>
+      listen({
+        port,
+        hostname: o.hostname ?? "0.0.0.0",
+        certificates: webCertificate ? [certificate, webCertificate] : [certificate],
+        selectCertificate: (sni) => (sni !== undefined && webCertificate ? webCertificate : certificate),
+        alpnProtocols: RELAY_ALPN,
+        // as the reference (accept_service_credentials): services identify themselves by a client
+        // certificate, other clients answer the request with none; browsers (which send SNI, SMP
+        // clients never do) are not asked, so that none offers its user a certificate to choose
+        requestClientCertificate: (sni) => config.acceptServiceCredentials && sni === undefined,
+        handshakeTimeout: 60_000,
+        onHandshakeError: (e) => {
+          if (config.logTlsErrors) log(`TLS handshake failed: ${e.message}`);
+        },
+      }));
     listeners.push(listener);
     const counter: SocketCounter = { port: String(port), accepted: 0, closed: 0, active: 0 };
     sockets.push(counter);
@@ -224,6 +226,7 @@ export async function startRelayServer(o: StartOptions): Promise<RunningRelay> {
       panel = await o.startPanel(config.panel, [{ name: "this server", source }]);
     } catch (e) {
       await close();
+      if (e instanceof ListenError) throw e;
       // the operator fixes this in the INI file, as any other configuration error
       throw new IniError(`[ADMIN] port ${config.panel.port}: ${(e as Error).message}`, { cause: e });
     }

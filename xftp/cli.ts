@@ -5,15 +5,16 @@
  */
 import { type PanelStarter, panelUrl } from "../core/server/panel_source.ts";
 import { parseArgs } from "node:util";
-import { type Command, UsageError } from "../cli/command.ts";
+import { type Command, UsageError } from "../core/cli/command.ts";
 import {
   deleteServerCommand,
+  iniFailure,
   initServerIdentity,
   quickStart,
   readServerIni,
   rotateCertificate,
-  serverCommandError,
-} from "../cli/server_command.ts";
+  type ServerNames,
+} from "../core/server/server_command.ts";
 import { describeCryptoBackends } from "../core/crypto/mod.ts";
 import { loadServerIdentity } from "../core/server/identity_files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
@@ -68,6 +69,12 @@ SIMPLEX_CRYPTO=builtin keeps to the latter; SIMPLEX_CRYPTO=native requires both 
 
 type Out = (line: string) => void;
 
+const NAMES: ServerNames = {
+  command: "xftp-server",
+  cfgEnv: "XFTP_SERVER_CFG_PATH",
+  logEnv: "XFTP_SERVER_LOG_PATH",
+};
+
 export interface InitOptions {
   readonly host: string;
   readonly algorithm: "Ed25519" | "Ed448";
@@ -88,7 +95,7 @@ export function serverAddress(fp: string, password: string | undefined, host: st
 /** Creates the configuration and identity; returns the server address. */
 export async function initXftpServer(paths: XftpPaths, o: InitOptions, out: Out): Promise<string> {
   const iniPath = `${paths.cfgDir}/${INI_FILE}`;
-  const { fp, control } = await initServerIdentity(paths, iniPath, o);
+  const { fp, control } = await initServerIdentity(paths, NAMES, iniPath, o);
   const text = xftpIniContent({
     host: o.host,
     port: o.port,
@@ -118,7 +125,7 @@ export async function initXftpServer(paths: XftpPaths, o: InitOptions, out: Out)
 
 async function loadConfig(paths: XftpPaths): Promise<XftpConfig> {
   const iniPath = `${paths.cfgDir}/${INI_FILE}`;
-  const text = await readServerIni(iniPath, "xftp-server");
+  const text = await readServerIni(iniPath, NAMES);
   return parseXftpConfig(text, paths, iniPath);
 }
 
@@ -223,11 +230,11 @@ export async function runXftpServerCommand(
         await rotateCertificate(paths.cfgDir, (await loadConfig(paths)).host, out);
         return 0;
       case "delete":
-        await deleteServerCommand(rest, paths, "; the server identity cannot be recovered", out);
+        await deleteServerCommand(rest, paths, NAMES, "; the server identity cannot be recovered", out);
         return 0;
       default:
         await quickStart({
-          command: "xftp-server",
+          names: NAMES,
           args,
           iniPath: `${paths.cfgDir}/${INI_FILE}`,
           init: () => initXftpServer(paths, parseInitOptions(args, paths, true), out),
@@ -236,7 +243,7 @@ export async function runXftpServerCommand(
         return 0;
     }
   } catch (e) {
-    return serverCommandError(e, "xftp-server");
+    throw iniFailure(e);
   }
 }
 

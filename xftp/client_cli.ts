@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { basename, join } from "node:path";
-import { type Command, UsageError } from "../cli/command.ts";
+import { type Command, UsageError } from "../core/cli/command.ts";
 import { parseServerAddress } from "../core/smp/address.ts";
 import {
   deleteFile,

@@ -5,6 +5,7 @@
  * jobs (file expiry, inactive clients).
  */
 import http2 from "node:http2";
+import { listening } from "../core/server/listen.ts";
 import { encodePrivateKeyDer, type PrivateKey } from "../core/crypto/keys.ts";
 import { listen, type ServerCertificate, type TlsConnection } from "../core/tls/mod.ts";
 import { XFTP_BLOCK_SIZE } from "../core/xftp/mod.ts";
@@ -83,18 +84,19 @@ export async function startXftpServer(o: XftpServerOptions): Promise<RunningXftp
     ? { chain: o.webCredential.chain, privateKey: o.webCredential.privateKey }
     : undefined;
   const alpn = o.alpn ?? XFTP_ALPN;
-  const listener = listen({
-    port: o.port,
-    hostname: o.hostname ?? "0.0.0.0",
-    certificates: webCertificate ? [xftpCertificate, webCertificate] : [xftpCertificate],
-    selectCertificate: (sni) => (sni !== undefined && webCertificate ? webCertificate : xftpCertificate),
-    alpnProtocols: alpn,
-    // the server's preference wins: the first of its protocols the client offered
-    selectAlpn: (offered) => alpn.find((p) => offered.includes(p)),
-    onHandshakeError: (e) => o.onTlsError?.(e.message),
-    // a connection that streams a chunk reads up to 256 KiB at a time (the TLS default is 64 KiB)
-    maxReadSize: 256 * 1024,
-  });
+  const listener = listening(o.port, "[TRANSPORT] port", () =>
+    listen({
+      port: o.port,
+      hostname: o.hostname ?? "0.0.0.0",
+      certificates: webCertificate ? [xftpCertificate, webCertificate] : [xftpCertificate],
+      selectCertificate: (sni) => (sni !== undefined && webCertificate ? webCertificate : xftpCertificate),
+      alpnProtocols: alpn,
+      // the server's preference wins: the first of its protocols the client offered
+      selectAlpn: (offered) => alpn.find((p) => offered.includes(p)),
+      onHandshakeError: (e) => o.onTlsError?.(e.message),
+      // a connection that streams a chunk reads up to 256 KiB at a time (the TLS default is 64 KiB)
+      maxReadSize: 256 * 1024,
+    }));
   const connections = new Set<ConnectionInfo>();
   const serving = new Set<Promise<void>>();
   const timers: ReturnType<typeof setInterval>[] = [];

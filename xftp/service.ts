@@ -3,6 +3,7 @@
  * and compacted), the stats backup, the chunk directory, the network server, the stats files and
  * the control port, and a shutdown that saves what must survive.
  */
+import { ListenError } from "../core/server/listen.ts";
 import { IniError } from "../core/config/ini.ts";
 import type { BlockingInfo } from "../core/smp/errors.ts";
 import { readCertificateChainFile } from "../core/x509/files.ts";
@@ -161,6 +162,7 @@ export async function startXftpService(o: ServiceOptions): Promise<RunningXftpSe
       panel = await o.startPanel(config.panel, [{ name: "this server", source: xftpPanelSource(facts) }]);
     } catch (e) {
       await close();
+      if (e instanceof ListenError) throw e;
       // the operator fixes this in the INI file, as any other configuration error
       throw new IniError(`[ADMIN] port ${config.panel.port}: ${(e as Error).message}`, { cause: e });
     }

@@ -4,6 +4,7 @@
  * certificate and key it serves HTTPS and marks cookies Secure.
  */
 import type { PanelConfig, PanelStarter, RunningPanel } from "../../core/server/panel_source.ts";
+import { listening } from "../../core/server/listen.ts";
 import { panelApp, type PanelServer } from "./app.ts";
 
 export async function startPanel(
@@ -23,7 +24,11 @@ export async function startPanel(
     metricsToken: config.metricsToken,
     secure: tls !== undefined,
   });
-  const server = Deno.serve({ port: config.port, hostname, onListen: () => {}, ...tls }, app.fetch);
+  const server = listening(
+    config.port,
+    "[ADMIN] port",
+    () => Deno.serve({ port: config.port, hostname, onListen: () => {}, ...tls }, app.fetch),
+  );
   return { port: server.addr.port, hostname, close: () => server.shutdown() };
 }
 

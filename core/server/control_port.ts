@@ -8,6 +8,7 @@
  * commands in its own output formats, through `handleLine`.
  */
 import { constantTimeEqual, utf8 } from "../encoding/bytes.ts";
+import { listening } from "./listen.ts";
 import { sha256 } from "../crypto/hash.ts";
 import { randomBytes } from "../crypto/keys.ts";
 import { encodeBase64Url } from "../encoding/base64.ts";
@@ -69,11 +70,12 @@ interface PasswordHashes {
 }
 
 export function startControlPort(options: ControlPortOptions): ControlPort {
-  const listener = Deno.listen({
-    hostname: options.hostname ?? "127.0.0.1",
-    port: options.port,
-    transport: "tcp",
-  });
+  const listener = listening(options.port, "[TRANSPORT] control_port", () =>
+    Deno.listen({
+      hostname: options.hostname ?? "127.0.0.1",
+      port: options.port,
+      transport: "tcp",
+    }));
   const hash = (p: string | undefined) => (p === undefined ? undefined : sha256(utf8.encode(p)));
   const passwords = { admin: hash(options.adminPassword), user: hash(options.userPassword) };
   const connections = new Set<Deno.Conn>();

@@ -4,6 +4,7 @@
  * SMP or XFTP port to clients that send SNI (browsers).
  */
 import { type Ini, IniError } from "../config/ini.ts";
+import { listening } from "./listen.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
@@ -63,19 +64,20 @@ export function serveStaticSite(o: {
   readonly hostname?: string;
   readonly tls?: { readonly cert: string; readonly key: string };
 }): { readonly port: number; close(): Promise<void> } {
-  const server = Deno.serve({
-    port: o.port,
-    hostname: o.hostname ?? "0.0.0.0",
-    onListen: () => {},
-    ...(o.tls ? { cert: o.tls.cert, key: o.tls.key } : {}),
-  }, async (req) => {
-    if (req.method !== "GET" && req.method !== "HEAD") return new Response(null, { status: 405 });
-    const file = await readStaticFile(o.root, new URL(req.url).pathname);
-    if (!file) return new Response("Not found", { status: 404 });
-    return new Response(req.method === "HEAD" ? null : file.bytes, {
-      headers: { "content-type": file.contentType },
-    });
-  });
+  const server = listening(o.port, o.tls ? "[WEB] https" : "[WEB] http", () =>
+    Deno.serve({
+      port: o.port,
+      hostname: o.hostname ?? "0.0.0.0",
+      onListen: () => {},
+      ...(o.tls ? { cert: o.tls.cert, key: o.tls.key } : {}),
+    }, async (req) => {
+      if (req.method !== "GET" && req.method !== "HEAD") return new Response(null, { status: 405 });
+      const file = await readStaticFile(o.root, new URL(req.url).pathname);
+      if (!file) return new Response("Not found", { status: 404 });
+      return new Response(req.method === "HEAD" ? null : file.bytes, {
+        headers: { "content-type": file.contentType },
+      });
+    }));
   return { port: server.addr.port, close: () => server.shutdown() };
 }
 

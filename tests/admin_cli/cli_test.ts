@@ -197,7 +197,7 @@ Deno.test("as a subprocess: stats --json with the password from the environment,
   const relay = await startTestRelay();
   try {
     await createQueue(await relay.connect());
-    const script = new URL("./_admin_main.ts", import.meta.url).pathname;
+    const script = new URL("../../cli/main.ts", import.meta.url).pathname;
     const run = async (args: string[], password: string) => {
       const out = await new Deno.Command(Deno.execPath(), {
         args: ["run", "-A", script, "admin", ...args],

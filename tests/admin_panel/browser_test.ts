@@ -6,33 +6,16 @@
  * screenshot of the overview in .test-output/admin-overview.png.
  */
 import assert from "node:assert/strict";
-import { chromium } from "playwright-core";
+import { BROWSER_TIMEOUT_MS, launchChromium } from "../_util/chromium.ts";
 import { encodeBase64Url } from "../../core/encoding/base64.ts";
 import { connectSmp } from "../../core/smp/connect.ts";
 import { runAdminCommand } from "../../admin/cli.ts";
 import { createQueue, errType, text } from "../relay/_harness.ts";
 import { freePort, runRelayCli, spawnRelay } from "../relay/_process.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = new URL("../../.test-output/admin-overview.png", import.meta.url);
-const TIMEOUT_MS = 15_000;
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox", // CI runs as root
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 Deno.test("Chromium: log in, see the live figures change, block a queue and the client gets ERR BLOCKED", async () => {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-  }
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const dir = await Deno.makeTempDir({ prefix: "panel-e2e-" });
@@ -66,14 +49,10 @@ Deno.test("Chromium: log in, see the live figures change, block a queue and the 
     cleanups.push(() => rcv.close(), () => snd.close());
     const q = await createQueue(rcv);
 
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: TIMEOUT_MS,
-      args: CHROMIUM_ARGS,
-    });
+    const browser = await launchChromium();
     cleanups.push(() => browser.close());
     const page = await browser.newPage({ viewport: { width: 900, height: 600 } });
-    page.setDefaultTimeout(TIMEOUT_MS);
+    page.setDefaultTimeout(BROWSER_TIMEOUT_MS);
     const problems: string[] = [];
     page.on("pageerror", (e) => problems.push(e.message));
     page.on("console", (m) => m.type() === "error" && problems.push(m.text()));

@@ -1,4 +1,5 @@
 /** Starting the panel beside a server, as the `[ADMIN]` section configures it. */
+import { ListenError } from "../../core/server/listen.ts";
 import assert from "node:assert/strict";
 import { startPanel } from "../../admin/panel/serve.ts";
 import { fakeSource } from "./_panel.ts";
@@ -27,7 +28,7 @@ Deno.test("startPanel: a port in use is an error, not a crash", async () => {
   try {
     await assert.rejects(
       async () => await startPanel({ port: (l.addr as Deno.NetAddr).port, userPassword: "pw" }, servers()),
-      Deno.errors.AddrInUse,
+      ListenError,
     );
   } finally {
     l.close();

@@ -286,7 +286,9 @@ Deno.test("simplex relay start: an [ADMIN] port in use is a clear configuration 
     assert.equal(start.code, 1);
     assert.match(
       start.stderr,
-      new RegExp(`^simplex relay: \\[ADMIN\\] port ${port}: Address already in use`),
+      new RegExp(
+        `^simplex relay start: cannot listen on port ${port} \\(\\[ADMIN\\] port\\): another program`,
+      ),
     );
   } finally {
     taken.close();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { main, VERSION } from "../../cli/main.ts";
-import { type Command, UsageError } from "../../cli/command.ts";
+import { VERSION } from "../../cli/main.ts";
+import { main } from "../../core/cli/dispatch.ts";
+import { type Command, CommandError, UsageError } from "../../core/cli/command.ts";
 
 function capture() {
   const out: string[] = [];
@@ -12,11 +13,22 @@ const echo: Command = {
   name: "echo",
   summary: "prints its arguments",
   usage: "Usage: simplex echo [--upper] WORDS...",
+  subcommands: { say: "Usage: simplex echo say [--upper] WORDS..." },
   run(args) {
     if (args.includes("--bad")) return Promise.reject(new UsageError("unknown option '--bad'"));
+    if (args.includes("--fail")) {
+      return Promise.reject(new CommandError("/tmp/x is missing: create it first"));
+    }
+    if (args.includes("--io")) {
+      return Promise.reject(new Deno.errors.ConnectionRefused("Connection refused (os error 111)"));
+    }
+    if (args.includes("--bug")) return Promise.reject(new RangeError("index out of range"));
     return Promise.resolve(args.length === 0 ? 1 : 0);
   },
 };
+
+const main_ = (args: string[], commands: Command[], io: { out(t: string): void; err(t: string): void }) =>
+  main(args, commands, VERSION, io);
 
 async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const cmd = new Deno.Command(Deno.execPath(), {
@@ -41,40 +53,64 @@ Deno.test("simplex --help prints the usage and exits 0 (real process)", async ()
   assert.match(r.stdout, /Usage: simplex <command>/);
 });
 
-Deno.test("an unknown command prints a message and the usage, exit 2 (real process)", async () => {
+Deno.test("an unknown command is one line that points to --help, exit 2 (real process)", async () => {
   const r = await runCli(["frobnicate"]);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /unknown command 'frobnicate'/);
-  assert.match(r.stderr, /Usage: simplex/);
+  assert.equal(r.stderr, `simplex: unknown command 'frobnicate'; "simplex --help" lists the commands\n`);
 });
 
 Deno.test("an unknown global flag is a usage error", async () => {
   const c = capture();
-  assert.equal(await main(["--frob"], [echo], c.io), 2);
+  assert.equal(await main_(["--frob"], [echo], c.io), 2);
   assert.match(c.err.join("\n"), /unknown option '--frob'/);
 });
 
 Deno.test("no arguments prints the usage and exits 2", async () => {
   const c = capture();
-  assert.equal(await main([], [echo], c.io), 2);
+  assert.equal(await main_([], [echo], c.io), 2);
   assert.match(c.out.join("\n"), /echo\s+prints its arguments/);
 });
 
 Deno.test("<command> --help prints the command's usage", async () => {
   const c = capture();
-  assert.equal(await main(["echo", "--help"], [echo], c.io), 0);
+  assert.equal(await main_(["echo", "--help"], [echo], c.io), 0);
   assert.deepEqual(c.out, [echo.usage]);
 });
 
-Deno.test("a command's usage error prints the message and its usage, exit 2", async () => {
+Deno.test("a command's usage error is one line that points to its --help, exit 2", async () => {
   const c = capture();
-  assert.equal(await main(["echo", "--bad"], [echo], c.io), 2);
-  assert.match(c.err.join("\n"), /simplex echo: unknown option '--bad'/);
-  assert.match(c.err.join("\n"), /Usage: simplex echo/);
+  assert.equal(await main_(["echo", "--bad"], [echo], c.io), 2);
+  assert.deepEqual(c.err, [`simplex echo: unknown option '--bad'; "simplex echo --help" lists the options`]);
+});
+
+Deno.test("a command's failure is one line naming the subcommand, exit 1, no usage", async () => {
+  const c = capture();
+  assert.equal(await main_(["echo", "say", "--fail"], [echo], c.io), 1);
+  assert.deepEqual(c.err, ["simplex echo say: /tmp/x is missing: create it first"]);
+});
+
+Deno.test("an I/O error no command explained is one line, not a stack trace, exit 1", async () => {
+  const c = capture();
+  assert.equal(await main_(["echo", "say", "--io"], [echo], c.io), 1);
+  assert.deepEqual(c.err, ["simplex echo say: Connection refused (os error 111)"]);
+});
+
+Deno.test("a programmer error is not hidden: it is rethrown", async () => {
+  const c = capture();
+  await assert.rejects(() => main_(["echo", "--bug"], [echo], c.io), RangeError);
+});
+
+Deno.test("<command> <subcommand> --help prints the subcommand's own help, wherever --help is", async () => {
+  const c = capture();
+  assert.equal(await main_(["echo", "say", "--upper", "--help"], [echo], c.io), 0);
+  assert.equal(await main_(["echo", "say", "-h"], [echo], c.io), 0);
+  assert.deepEqual(c.out, [echo.subcommands!.say, echo.subcommands!.say]);
+  assert.equal(await main_(["echo", "--", "--help"], [echo], c.io), 0);
+  assert.deepEqual(c.out.length, 2);
 });
 
 Deno.test("the command's exit code is passed through", async () => {
   const c = capture();
-  assert.equal(await main(["echo", "hi"], [echo], c.io), 0);
-  assert.equal(await main(["echo"], [echo], c.io), 1);
+  assert.equal(await main_(["echo", "hi"], [echo], c.io), 0);
+  assert.equal(await main_(["echo"], [echo], c.io), 1);
 });

@@ -1,14 +1,9 @@
 /** Runs `simplex relay` as a real process, for tests of the command line and of crashes. */
 import { parseServerAddress, type SmpServerAddress } from "../../core/smp/address.ts";
 
-const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
+import { freePort, runSimplex, SIMPLEX_MAIN as MAIN } from "../_util/simplex_process.ts";
 
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+export { freePort };
 
 export interface RelayProcess {
   readonly child: Deno.ChildProcess;
@@ -25,14 +20,7 @@ export async function runRelayCli(
   dir: string,
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "relay", ...args],
-    env: relayEnv(dir),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return await runSimplex(["relay", ...args], { env: relayEnv(dir) });
 }
 
 /** Starts `simplex relay start` and waits for it to listen. */

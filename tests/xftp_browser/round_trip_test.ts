@@ -5,7 +5,7 @@
  * trusts the web certificate by its SPKI pin only.
  */
 import assert from "node:assert/strict";
-import { chromium, type Response } from "playwright-core";
+import { BROWSER_TIMEOUT_MS, launchChromium, type Response } from "../_util/chromium.ts";
 import { encodeBase64, encodeBase64Url } from "../../core/encoding/base64.ts";
 import { toHex } from "../../core/encoding/bytes.ts";
 import { sha256 } from "../../core/crypto/hash.ts";
@@ -14,19 +14,8 @@ import { listFiles, startServer, xftpIdentity } from "../xftp_server/_harness.ts
 import { startPageServer } from "./_page_server.ts";
 import type { RoundTripReport } from "./page.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const CHUNK_SIZE = 256 * 1024;
 const SCREENSHOT = new URL("../../.test-output/xftp-browser.png", import.meta.url);
-/** per browser step (launch, navigation, the round trip): the test stays under a minute */
-const TIMEOUT_MS = 15_000;
-
-async function requireChromium(): Promise<void> {
-  try {
-    await Deno.stat(CHROMIUM);
-  } catch {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-  }
-}
 
 /** base64(SHA-256(SubjectPublicKeyInfo)), the form `--ignore-certificate-errors-spki-list` takes. */
 async function spkiPin(certFile: string): Promise<string> {
@@ -40,24 +29,12 @@ async function spkiPin(certFile: string): Promise<string> {
   return encodeBase64(sha256(Uint8Array.from(atob(pem), (c) => c.charCodeAt(0))));
 }
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox", // CI runs as root
-  "--disable-gpu",
-  "--disable-dev-shm-usage",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
 interface XftpExchange {
   readonly method: string;
   readonly headers: Record<string, string>;
 }
 
 Deno.test("Chromium uploads and downloads a chunk cross-origin via the web handshake and CORS", async () => {
-  await requireChromium();
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
     const web = await makeChain("P-256", "localhost");
@@ -66,15 +43,13 @@ Deno.test("Chromium uploads and downloads a chunk cross-origin via the web hands
     cleanups.push(() => Deno.remove(xftp.dir, { recursive: true }), () => xftp.close());
     const pageServer = await startPageServer();
     cleanups.push(() => pageServer.close());
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      timeout: TIMEOUT_MS,
-      args: [...CHROMIUM_ARGS, `--ignore-certificate-errors-spki-list=${await spkiPin(web.certFile)}`],
-    });
+    const browser = await launchChromium([
+      `--ignore-certificate-errors-spki-list=${await spkiPin(web.certFile)}`,
+    ]);
     cleanups.push(() => browser.close());
 
     const page = await browser.newPage({ viewport: { width: 800, height: 420 } });
-    page.setDefaultTimeout(TIMEOUT_MS);
+    page.setDefaultTimeout(BROWSER_TIMEOUT_MS);
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
     const xftpOrigin = `https://localhost:${xftp.server.port}`;

@@ -1,28 +1,14 @@
 /** `simplex xftp-server` and `simplex xftp` as real processes. */
-const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
+import { freePort, runSimplex, SIMPLEX_MAIN as MAIN } from "../_util/simplex_process.ts";
 
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+export { freePort };
 
 export function serverEnv(dir: string): Record<string, string> {
   return { XFTP_SERVER_CFG_PATH: `${dir}/etc`, XFTP_SERVER_LOG_PATH: `${dir}/var`, NO_COLOR: "1" };
 }
 
-export async function simplex(args: string[], env: Record<string, string> = {}, cwd?: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, ...args],
-    env: { NO_COLOR: "1", ...env },
-    cwd,
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+export function simplex(args: string[], env: Record<string, string> = {}, cwd?: string) {
+  return runSimplex(args, { env, cwd });
 }
 
 export interface XftpServerProcess {

@@ -2,28 +2,14 @@
 import assert from "node:assert/strict";
 import { TestClient } from "./_client.ts";
 
-const MAIN = new URL("../../cli/main.ts", import.meta.url).pathname;
+import { freePort, runSimplex, SIMPLEX_MAIN as MAIN } from "../_util/simplex_process.ts";
 
 function env(dir: string) {
   return { XFTP_SERVER_CFG_PATH: `${dir}/etc`, XFTP_SERVER_LOG_PATH: `${dir}/var` };
 }
 
-async function run(dir: string, ...args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, "xftp-server", ...args],
-    env: env(dir),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: text(out.stdout), stderr: text(out.stderr) };
-}
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = l.addr.port;
-  l.close();
-  return port;
+function run(dir: string, ...args: string[]) {
+  return runSimplex(["xftp-server", ...args], { env: env(dir) });
 }
 
 Deno.test("init writes the identity and a private INI, and refuses to run twice", async () => {
@@ -43,8 +29,8 @@ Deno.test("init writes the identity and a private INI, and refuses to run twice"
   assert.match(ini, /storage_quota = 1gb/);
   assert.match(ini, /enable = on/);
   const again = await run(dir, "init", "-p", `${dir}/files`, "-q", "1gb");
-  assert.equal(again.code, 2);
-  assert.match(again.stderr, /already initialized/);
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /already set up/);
   const missing = await run(await Deno.makeTempDir(), "init", "-q", "1gb");
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /--path/);
@@ -88,7 +74,7 @@ Deno.test("start serves XFTP until SIGTERM; cert keeps the fingerprint; delete r
   assert.equal(cert.code, 0, cert.stderr);
   assert.match(cert.stdout, new RegExp(fp.replace(/[-=]/g, "\\$&")));
   const del = await run(dir, "delete");
-  assert.equal(del.code, 2);
+  assert.equal(del.code, 1);
   assert.equal((await run(dir, "delete", "-y")).code, 0);
   await assert.rejects(() => Deno.stat(`${dir}/etc`));
 });
