@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { type Command, CommandError, UsageError } from "../core/cli/command.ts";
 import {
   deleteServerCommand,
+  enableControlPort,
   iniFailure,
   initServerIdentity,
   quickStart,
@@ -15,12 +16,14 @@ import {
   rotateCertificate,
   type ServerNames,
 } from "../core/server/server_command.ts";
-import { encodeBase64Url } from "../core/encoding/base64.ts";
+import { decodeBase64Url, encodeBase64Url } from "../core/encoding/base64.ts";
+import { encodeServerAddress } from "../core/smp/address.ts";
 import { randomBytes } from "../core/crypto/keys.ts";
 import { describeCryptoBackends } from "../core/crypto/mod.ts";
 import { loadServerIdentity } from "../core/server/identity_files.ts";
 import { exists } from "../core/server/files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
+import { webCertificateWarnings } from "../core/server/static_site.ts";
 import {
   DEFAULT_CONTROL_PORT,
   DEFAULT_SMP_PORT,
@@ -125,6 +128,7 @@ Options:
   -y, --yes   delete without asking`;
 
 type Out = (line: string) => void;
+const warn: Out = (line) => console.error(line);
 
 const NAMES: ServerNames = { command: "relay", cfgEnv: "SMP_SERVER_CFG_PATH", logEnv: "SMP_SERVER_LOG_PATH" };
 
@@ -174,8 +178,8 @@ export function serverAddress(
   host: string,
   ports: readonly number[],
 ): string {
-  const port = ports.length > 0 && ports[0] !== DEFAULT_SMP_PORT ? `:${ports[0]}` : "";
-  return `smp://${fp}${password ? `:${password}` : ""}@${host}${port}`;
+  const port = ports.length > 0 && ports[0] !== DEFAULT_SMP_PORT ? ports[0] : undefined;
+  return encodeServerAddress({ keyHash: decodeBase64Url(fp), hosts: [host], port, basicAuth: password });
 }
 
 async function loadConfig(paths: RelayPaths): Promise<RelayConfig> {
@@ -187,6 +191,7 @@ async function loadConfig(paths: RelayPaths): Promise<RelayConfig> {
 /** Starts the server and resolves when it has shut down on SIGINT/SIGTERM. */
 export async function startRelay(paths: RelayPaths, out: Out, startPanel?: PanelStarter): Promise<void> {
   const config = await loadConfig(paths);
+  for (const w of [...config.warnings, ...await webCertificateWarnings(config.web)]) warn(`Warning: ${w}`);
   const { fp, identity } = await loadServerIdentity(paths.cfgDir);
   const running = await startRelayServer({ config, identity, log: out, startPanel });
   out(`Fingerprint: ${fp}`);
@@ -296,6 +301,16 @@ export async function runRelayCommand(
       case "start":
         if (rest.length > 0) throw new UsageError(`start takes no arguments`);
         await startRelay(paths, out, startPanel);
+        return 0;
+      case "control-port":
+        await enableControlPort(
+          rest,
+          `${paths.cfgDir}/${INI_FILE}`,
+          NAMES,
+          DEFAULT_CONTROL_PORT,
+          (text) => parseRelayConfig(text, paths, `${paths.cfgDir}/${INI_FILE}`),
+          out,
+        );
         return 0;
       case "cert":
         await rotateCertificate(paths.cfgDir, (await loadConfig(paths)).host, out);

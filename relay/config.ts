@@ -3,7 +3,12 @@
  * its default locations and environment overrides, and the file `init` writes.
  */
 import { DEFAULT_PROXY_CLIENT_CONCURRENCY } from "./relay.ts";
-import { Ini, IniError } from "../core/config/ini.ts";
+import { Ini, IniError, type IniSchema } from "../core/config/ini.ts";
+import {
+  controlPortWarnings,
+  REFERENCE_DATABASE_KEYS,
+  SHARED_INI_SECTIONS,
+} from "../core/server/ini_schema.ts";
 import { type PanelConfig, panelIniSection, parsePanelConfig } from "../core/server/panel_source.ts";
 import { parseWebConfig, type WebConfig } from "../core/server/static_site.ts";
 import { parseServerInformation, type ServerInformation } from "../core/server/info_page.ts";
@@ -67,7 +72,58 @@ export interface RelayConfig extends RelayPaths {
   readonly acceptServiceCredentials: boolean;
   /** `[PROXY] client_concurrency`: a client's proxied commands (PRXY/PFWD) in progress at once */
   readonly proxyClientConcurrency: number;
+  /** lines of the file the relay does not use (unknown or ignored keys), with their place */
+  readonly warnings: readonly string[];
 }
+
+/** Every key the relay reads, by section. */
+const RELAY_INI_KEYS: IniSchema = {
+  ...SHARED_INI_SECTIONS,
+  STORE_LOG: [
+    "enable",
+    "expire_messages_days",
+    "expire_messages_on_start",
+    "expire_messages_on_send",
+    "expire_ntfs_hours",
+    "log_stats",
+    "prometheus_interval",
+  ],
+  AUTH: [
+    "new_queues",
+    "create_password",
+    "control_port_admin_password",
+    "control_port_user_password",
+    "daily_block_queue_quota",
+  ],
+  TRANSPORT: [
+    "host",
+    "port",
+    "log_tls_errors",
+    "control_port",
+    "max_connections",
+    "accept_service_credentials",
+  ],
+  PROXY: [
+    "socks_proxy",
+    "socks_mode",
+    "host_mode",
+    "required_host_mode",
+    "own_server_domains",
+    "client_concurrency",
+  ],
+};
+
+const SQLITE = "this relay keeps queues and messages in smp-server.db (SQLite)";
+
+/** Keys of the reference smp-server that this relay does not use, and why. */
+const IGNORED_REFERENCE_KEYS: Readonly<Record<string, string>> = {
+  "STORE_LOG.store_queues": SQLITE,
+  "STORE_LOG.store_messages": SQLITE,
+  "STORE_LOG.restore_messages": `${SQLITE}, so messages always survive a restart`,
+  "STORE_LOG.db_deleted_ttl": SQLITE,
+  ...Object.fromEntries(REFERENCE_DATABASE_KEYS.map((k) => [`STORE_LOG.${k}`, SQLITE])),
+  "TRANSPORT.websockets": "WebSocket transport is not served (it is deprecated in the reference)",
+};
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
 
@@ -120,6 +176,10 @@ export function parseRelayConfig(text: string, paths: RelayPaths, path = INI_FIL
     ownServerDomains: (ini.string("PROXY", "own_server_domains") ?? "").split(",").map((d) => d.trim())
       .filter((d) => d !== ""),
     proxyClientConcurrency: ini.int("PROXY", "client_concurrency", DEFAULT_PROXY_CLIENT_CONCURRENCY, 1),
+    warnings: [
+      ...ini.warnings(RELAY_INI_KEYS, IGNORED_REFERENCE_KEYS),
+      ...controlPortWarnings(ini, "relay", controlAdminPassword, controlUserPassword),
+    ],
   };
 }
 
@@ -179,11 +239,9 @@ hosting_type = virtual
 # WAL mode) and survive restarts and crashes. off: everything is lost when the server stops.
 enable = ${s.persistence ? "on" : "off"}
 
-# Queue and message storage. This server keeps both in its embedded SQLite database; a reference
-# smp-server store log found in the log directory is imported on first start.
-store_queues = memory
-store_messages = memory
-restore_messages = ${s.persistence ? "on" : "off"}
+# Queues and messages are kept in the embedded SQLite database; the reference's store_queues,
+# store_messages, restore_messages and db_* keys do not apply. A reference smp-server store log
+# found in the log directory is imported on first start.
 
 # Expiry of undelivered messages and of pending notifications.
 expire_messages_days = 21
@@ -216,7 +274,6 @@ ${off(control)}control_port_user_password = ${s.controlUserPassword ?? ""}
 host = ${s.host}
 port = ${s.ports.join(",")}
 log_tls_errors = off
-websockets = off
 ${off(control)}control_port = ${s.controlPort ?? DEFAULT_CONTROL_PORT}
 # The most simultaneous client connections (0: no limit).
 # max_connections = 10000
@@ -250,8 +307,9 @@ static_path = ${s.logDir}/www
 # http = 8000
 # https = 443
 
-# The certificate for browsers, on the https port and on relay ports. Ed25519, Ed448 or ECDSA
-# P-256 keys (RSA is not supported).
+# The certificate for browsers, on the https port and on relay ports: an ECDSA P-256 key, e.g.
+# from Let's Encrypt with certbot --key-type ecdsa. Browsers accept no Ed25519 or Ed448
+# certificate in TLS, and this server cannot use RSA.
 # cert = ${s.cfgDir}/web.crt
 # key = ${s.cfgDir}/web.key
 

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { type Command, UsageError } from "../core/cli/command.ts";
 import {
   deleteServerCommand,
+  enableControlPort,
   iniFailure,
   initServerIdentity,
   quickStart,
@@ -16,8 +17,11 @@ import {
   type ServerNames,
 } from "../core/server/server_command.ts";
 import { describeCryptoBackends } from "../core/crypto/mod.ts";
+import { decodeBase64Url } from "../core/encoding/base64.ts";
+import { encodeServerAddress } from "../core/smp/address.ts";
 import { loadServerIdentity } from "../core/server/identity_files.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
+import { webCertificateWarnings } from "../core/server/static_site.ts";
 import {
   DEFAULT_CONTROL_PORT,
   DEFAULT_XFTP_PORT,
@@ -36,36 +40,86 @@ import { startXftpService } from "./service.ts";
 export const QUICK_START_PORT = 5443;
 const QUICK_START_QUOTA = "10gb";
 
-export const XFTP_SERVER_USAGE = `Usage: simplex xftp-server [init|start|cert|delete] [options]
+const FILES_NOTE =
+  `Files: configuration in $XFTP_SERVER_CFG_PATH (default /etc/opt/simplex-xftp): ${INI_FILE}, ca.key,
+ca.crt, server.key, server.crt, fingerprint; records in $XFTP_SERVER_LOG_PATH (default
+/var/opt/simplex-xftp): file-server-store.log; chunks in [FILES] path.`;
+
+const CRYPTO_NOTE =
+  `Crypto: through FFI where they are installed, the secret box runs on libsodium (libsodium23), TLS
+records and file digests on OpenSSL's libcrypto (libssl3); else on WebAssembly and node:crypto.
+SIMPLEX_CRYPTO=builtin keeps to the latter; SIMPLEX_CRYPTO=native requires both libraries.`;
+
+export const XFTP_SERVER_USAGE = `Usage: simplex xftp-server [COMMAND] [options]
 
 An XFTP file server, compatible with simplexmq 6.5's xftp-server.
 
-  simplex xftp-server        start the server; if it has no configuration yet, first create one
-                             with defaults (files in $XFTP_SERVER_LOG_PATH/files, quota ${QUICK_START_QUOTA},
-                             port ${QUICK_START_PORT}) and print the server address
-  simplex xftp-server init   create the configuration, TLS identity and server address
-      -p, --path PATH            directory for the file chunks (required)
-      -q, --quota SIZE           storage quota, e.g. 100gb (required)
-      --ip IP                    server IP address, used when there is no FQDN (default 127.0.0.1)
-      -n, --fqdn FQDN            server host name: the online certificate's CN and the address host
-      -a, --sign-algorithm ALG   ED25519 (default) or ED448
-      --disable-store-log        keep file records in memory only
-      --port PORT                port to serve (default ${DEFAULT_XFTP_PORT})
-      --control-port[=PORT]      enable the control port (default ${DEFAULT_CONTROL_PORT}) with random passwords
-      --web-path PATH            [WEB] static_path: files served to browsers over SNI connections
-  simplex xftp-server start  start the server with the existing configuration
-  simplex xftp-server cert   replace the online TLS certificate (the identity stays)
-  simplex xftp-server delete [-y]
-                             delete the configuration and the log directory
+Commands:
+  (none)        start the server; if it has no configuration yet, first create one with
+                defaults (files in $XFTP_SERVER_LOG_PATH/files, quota ${QUICK_START_QUOTA}, port ${QUICK_START_PORT})
+                and print the server address
+  init          create the configuration, TLS identity and server address
+  start         start the server with the existing configuration
+  control-port  turn on the control port of a server set up without it
+  cert          replace the online TLS certificate (the identity stays)
+  delete        delete the configuration and the log directory
 
-Files: configuration in $XFTP_SERVER_CFG_PATH (default /etc/opt/simplex-xftp): ${INI_FILE}, ca.key,
-ca.crt, server.key, server.crt, fingerprint; records in $XFTP_SERVER_LOG_PATH (default
-/var/opt/simplex-xftp): file-server-store.log; chunks in [FILES] path. Keep ca.key offline once
-the server is set up: it is only needed to issue a new online certificate.
+"simplex xftp-server COMMAND --help" shows the options of each.
 
-Crypto: through FFI where they are installed, the secret box runs on libsodium (libsodium23), TLS
-records and file digests on OpenSSL's libcrypto (libssl3); else on WebAssembly and node:crypto.
-SIMPLEX_CRYPTO=builtin keeps to the latter; SIMPLEX_CRYPTO=native requires both libraries.`;
+${FILES_NOTE}
+
+${CRYPTO_NOTE}`;
+
+const XFTP_INIT_USAGE = `Usage: simplex xftp-server init -p PATH -q SIZE [options]
+
+Create the configuration (${INI_FILE}), the TLS identity and the server address, and print it.
+
+Options:
+  -p, --path PATH            directory for the file chunks (required)
+  -q, --quota SIZE           storage quota, e.g. 100gb (required)
+  --ip IP                    server IP address, used when there is no FQDN (default 127.0.0.1)
+  -n, --fqdn FQDN            server host name: the online certificate's CN and the address host
+  -a, --sign-algorithm ALG   ED25519 (default) or ED448
+  --disable-store-log        keep file records in memory only
+  --port PORT                port to serve (default ${DEFAULT_XFTP_PORT})
+  --control-port[=PORT]      enable the control port on 127.0.0.1 (default ${DEFAULT_CONTROL_PORT}) with
+                             random passwords
+  --web-path PATH            [WEB] static_path: files served to browsers over SNI connections
+  -y, --yes                  non-interactive (accepted for compatibility; init never prompts)
+
+${FILES_NOTE} Keep ca.key offline once the server is set up: it is only needed to issue a
+new online certificate.`;
+
+const XFTP_START_USAGE = `Usage: simplex xftp-server start
+
+Serve with the existing configuration until SIGINT (Ctrl-C) or SIGTERM. Prints the server
+address, the port, and a warning for each line of ${INI_FILE} it does not use.
+
+${FILES_NOTE}
+
+${CRYPTO_NOTE}`;
+
+const XFTP_CONTROL_PORT_USAGE = `Usage: simplex xftp-server control-port [--port PORT]
+
+Turn on the control port (127.0.0.1 only) in ${INI_FILE}: sets [TRANSPORT] control_port and
+writes random admin and user passwords into [AUTH] where there are none. Restart the server to use
+it; "simplex admin" and the web panel log in with those passwords.
+
+Options:
+  --port PORT   the control port (default: the one in ${INI_FILE}, else ${DEFAULT_CONTROL_PORT})`;
+
+const XFTP_CERT_USAGE = `Usage: simplex xftp-server cert
+
+Issue a new online TLS certificate (server.crt, server.key) under the offline CA (ca.key), so the
+fingerprint and the server address stay. Restart the server to use it.`;
+
+const XFTP_DELETE_USAGE = `Usage: simplex xftp-server delete [-y]
+
+Delete the configuration and log directories (chunks in a [FILES] path outside them stay). Asks first on a
+terminal; elsewhere it needs -y.
+
+Options:
+  -y, --yes   delete without asking`;
 
 type Out = (line: string) => void;
 
@@ -87,9 +141,15 @@ export interface InitOptions {
 }
 
 export function serverAddress(fp: string, password: string | undefined, host: string, port: number): string {
-  return `xftp://${fp}${password ? `:${password}` : ""}@${host}${
-    port === DEFAULT_XFTP_PORT ? "" : `:${port}`
-  }`;
+  return encodeServerAddress(
+    {
+      keyHash: decodeBase64Url(fp),
+      hosts: [host],
+      port: port === DEFAULT_XFTP_PORT ? undefined : port,
+      basicAuth: password,
+    },
+    "xftp",
+  );
 }
 
 /** Creates the configuration and identity; returns the server address. */
@@ -132,6 +192,8 @@ async function loadConfig(paths: XftpPaths): Promise<XftpConfig> {
 /** Starts the server and resolves when it has shut down on SIGINT/SIGTERM. */
 export async function startXftp(paths: XftpPaths, out: Out, startPanel?: PanelStarter): Promise<void> {
   const config = await loadConfig(paths);
+  const web = { credential: config.webCredential };
+  for (const w of [...config.warnings, ...await webCertificateWarnings(web)]) console.error(`Warning: ${w}`);
   const { fp, identity } = await loadServerIdentity(paths.cfgDir);
   out(`Fingerprint: ${fp}`);
   out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.port)}`);
@@ -225,6 +287,16 @@ export async function runXftpServerCommand(
         if (rest.length > 0) throw new UsageError("start takes no arguments");
         await startXftp(paths, out, startPanel);
         return 0;
+      case "control-port":
+        await enableControlPort(
+          rest,
+          `${paths.cfgDir}/${INI_FILE}`,
+          NAMES,
+          DEFAULT_CONTROL_PORT,
+          (text) => parseXftpConfig(text, paths, `${paths.cfgDir}/${INI_FILE}`),
+          out,
+        );
+        return 0;
       case "cert":
         if (rest.length > 0) throw new UsageError("cert takes no arguments");
         await rotateCertificate(paths.cfgDir, (await loadConfig(paths)).host, out);
@@ -249,7 +321,14 @@ export async function runXftpServerCommand(
 
 export const xftpServerCommand = (startPanel?: PanelStarter): Command => ({
   name: "xftp-server",
-  summary: "XFTP file server (xftp-server compatible): init, start, cert, delete",
+  summary: "XFTP file server (xftp-server compatible): init, start, control-port, cert, delete",
   usage: XFTP_SERVER_USAGE,
+  subcommands: {
+    init: XFTP_INIT_USAGE,
+    start: XFTP_START_USAGE,
+    "control-port": XFTP_CONTROL_PORT_USAGE,
+    cert: XFTP_CERT_USAGE,
+    delete: XFTP_DELETE_USAGE,
+  },
   run: (args) => runXftpServerCommand(args, console.log, startPanel),
 });

@@ -2,7 +2,12 @@
  * The XFTP server's configuration: `file-server.ini` with the reference's sections and keys
  * (xftp.md §3.4), its default locations and environment overrides, and the file `init` writes.
  */
-import { Ini, IniError } from "../core/config/ini.ts";
+import { Ini, IniError, type IniSchema } from "../core/config/ini.ts";
+import {
+  controlPortWarnings,
+  REFERENCE_DATABASE_KEYS,
+  SHARED_INI_SECTIONS,
+} from "../core/server/ini_schema.ts";
 import { type PanelConfig, panelIniSection, parsePanelConfig } from "../core/server/panel_source.ts";
 import { parseWebConfig } from "../core/server/static_site.ts";
 import { parseServerInformation, type ServerInformation } from "../core/server/info_page.ts";
@@ -62,7 +67,23 @@ export interface XftpConfig extends XftpPaths {
   readonly panel?: PanelConfig;
   /** `[INFORMATION]`: shown on the information page */
   readonly information: ServerInformation;
+  /** lines of the file the server does not use (unknown or ignored keys), with their place */
+  readonly warnings: readonly string[];
 }
+
+/** Every key the XFTP server reads, by section. */
+const XFTP_INI_KEYS: IniSchema = {
+  ...SHARED_INI_SECTIONS,
+  STORE_LOG: ["enable", "store_files", "expire_files_hours", "log_stats", "prometheus_interval"],
+  AUTH: ["new_files", "create_password", "control_port_admin_password", "control_port_user_password"],
+  TRANSPORT: ["host", "port", "log_tls_errors", "control_port"],
+  FILES: ["path", "storage_quota"],
+};
+
+/** Keys of the reference xftp-server that this server does not use, and why. */
+const IGNORED_REFERENCE_KEYS: Readonly<Record<string, string>> = Object.fromEntries(
+  REFERENCE_DATABASE_KEYS.map((k) => [`STORE_LOG.${k}`, "file records are kept in memory and the store log"]),
+);
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
 
@@ -158,6 +179,10 @@ export function parseXftpConfig(text: string, paths: XftpPaths, path = INI_FILE)
     webHttpsPort: web.httpsPort,
     information: parseServerInformation(ini),
     panel: parsePanelConfig(ini, { admin: controlAdminPassword, user: controlUserPassword }),
+    warnings: [
+      ...ini.warnings(XFTP_INI_KEYS, IGNORED_REFERENCE_KEYS),
+      ...controlPortWarnings(ini, "xftp-server", controlAdminPassword, controlUserPassword),
+    ],
   };
 }
 
@@ -251,7 +276,9 @@ ${off(s.webStaticPath !== undefined)}static_path = ${s.webStaticPath ?? ""}
 # https = 8443
 
 # A certificate for browsers (xftp-web) on the XFTP port, chosen when a client sends SNI; it
-# also turns on CORS for those connections. Ed25519, Ed448 or ECDSA P-256 keys.
+# also turns on CORS for those connections. An ECDSA P-256 key, e.g. from Let's Encrypt with
+# certbot --key-type ecdsa: browsers accept no Ed25519 or Ed448 certificate in TLS, and this
+# server cannot use RSA.
 # cert = ${s.cfgDir}/web.crt
 # key = ${s.cfgDir}/web.key
 

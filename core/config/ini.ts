@@ -62,7 +62,8 @@ export class Ini {
     return this.#sections.get(section)?.get(key)?.value;
   }
 
-  #where(section: string, key: string): string {
+  /** `path:line: [SECTION] key`, for a message about that key. */
+  where(section: string, key: string): string {
     const line = this.#sections.get(section)?.get(key)?.line;
     return `${this.path}${line ? `:${line}` : ""}: [${section}] ${key}`;
   }
@@ -79,7 +80,7 @@ export class Ini {
     if (v === undefined) return fallback;
     if (/^(on|true|yes)$/i.test(v)) return true;
     if (/^(off|false|no)$/i.test(v)) return false;
-    throw new IniError(`${this.#where(section, key)}: expected on or off, got "${v}"`);
+    throw new IniError(`${this.where(section, key)}: expected on or off, got "${v}"`);
   }
 
   int(section: string, key: string, fallback: number, min?: number, max?: number): number;
@@ -88,11 +89,11 @@ export class Ini {
     const v = this.string(section, key);
     if (v === undefined || v === "") return fallback;
     if (!/^-?\d+$/.test(v)) {
-      throw new IniError(`${this.#where(section, key)}: expected a whole number, got "${v}"`);
+      throw new IniError(`${this.where(section, key)}: expected a whole number, got "${v}"`);
     }
     const n = Number(v);
     if (n < min || n > max) {
-      throw new IniError(`${this.#where(section, key)}: ${n} is out of range ${min}..${max}`);
+      throw new IniError(`${this.where(section, key)}: ${n} is out of range ${min}..${max}`);
     }
     return n;
   }
@@ -104,7 +105,7 @@ export class Ini {
       const s = p.trim();
       const n = Number(s);
       if (!/^\d+$/.test(s) || n < 1 || n > 65535) {
-        throw new IniError(`${this.#where(section, key)}: bad port "${s}"`);
+        throw new IniError(`${this.where(section, key)}: bad port "${s}"`);
       }
       return n;
     });
@@ -115,7 +116,7 @@ export class Ini {
     const v = this.string(section, key);
     if (v === undefined) return fallback;
     if (!(allowed as readonly string[]).includes(v)) {
-      throw new IniError(`${this.#where(section, key)}: expected one of ${allowed.join(", ")}, got "${v}"`);
+      throw new IniError(`${this.where(section, key)}: expected one of ${allowed.join(", ")}, got "${v}"`);
     }
     return v as T;
   }

@@ -7,7 +7,8 @@ import { IniError } from "../config/ini.ts";
 import { CaKeyMissingError, createServerIdentity, rotateOnlineCertificate } from "./identity_files.ts";
 import { generateControlPasswords } from "./control_port.ts";
 import { parseArgs } from "node:util";
-import { exists, removeTree } from "./files.ts";
+import { exists, removeTree, writeFileAtomic } from "./files.ts";
+import { setIniValue } from "../config/ini.ts";
 import { CommandError, UsageError } from "../cli/command.ts";
 
 type Out = (line: string) => void;
@@ -141,4 +142,53 @@ async function makeDirectory(dir: string, mode: number, env: string): Promise<vo
       `cannot create ${dir}: permission denied; run as a user who may write there (e.g. with sudo), or set $${env} to another directory`,
     );
   }
+}
+
+/** What a server's INI file says of its control port now. */
+export interface ControlPortSettings {
+  readonly controlPort?: number;
+  readonly controlAdminPassword?: string;
+  readonly controlUserPassword?: string;
+}
+
+/**
+ * `control-port [--port N]`: turns the control port on in the INI file of a server set up without
+ * it, with random passwords unless it has some, keeping every other line. `current` reads the file
+ * as the server does, so a bad file is refused before anything is written.
+ */
+export async function enableControlPort(
+  args: string[],
+  iniPath: string,
+  names: ServerNames,
+  defaultPort: number,
+  current: (text: string) => ControlPortSettings,
+  out: Out,
+): Promise<void> {
+  const { values } = parseArgs({ args, options: { port: { type: "string" } }, strict: true });
+  let port: number | undefined;
+  if (values.port !== undefined) {
+    port = Number(values.port);
+    if (!/^\d+$/.test(values.port) || port < 1 || port > 65535) {
+      throw new UsageError(`--port: bad port "${values.port}"`);
+    }
+  }
+  let text = await readServerIni(iniPath, names);
+  const now = current(text);
+  port ??= now.controlPort ?? defaultPort;
+  text = setIniValue(text, "TRANSPORT", "control_port", String(port));
+  const generated = !now.controlAdminPassword && !now.controlUserPassword;
+  if (generated) {
+    const passwords = generateControlPasswords();
+    text = setIniValue(text, "AUTH", "control_port_admin_password", passwords.admin);
+    text = setIniValue(text, "AUTH", "control_port_user_password", passwords.user);
+  }
+  // the file holds the passwords: it stays the operator's alone
+  await writeFileAtomic(iniPath, text, { mode: 0o600 });
+  out(`Control port 127.0.0.1:${port} is on in ${iniPath}.`);
+  out(
+    generated
+      ? "Random passwords are in [AUTH] control_port_admin_password and control_port_user_password."
+      : "The passwords already in [AUTH] stay.",
+  );
+  out(`Restart the server to open it; then: simplex admin stats --server 127.0.0.1:${port}`);
 }

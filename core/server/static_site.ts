@@ -5,6 +5,7 @@
  */
 import { type Ini, IniError } from "../config/ini.ts";
 import { listening } from "./listen.ts";
+import { readCertificateChainFile } from "../x509/files.ts";
 
 const CONTENT_TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
@@ -91,6 +92,30 @@ export interface WebConfig {
   readonly httpsPort?: number;
   /** PEM files: the certificate shown to clients that send SNI (browsers) */
   readonly credential?: { readonly cert: string; readonly key: string };
+}
+
+/**
+ * What an operator should know about the `[WEB]` certificate before browsers meet it: browsers
+ * accept no Ed25519 or Ed448 certificate in TLS (Chromium fails with "Failed to fetch"), and this
+ * server's TLS signs with no RSA key. A file that cannot be read is left to the server's start.
+ */
+export async function webCertificateWarnings(web: WebConfig): Promise<string[]> {
+  if (!web.credential) return [];
+  const path = web.credential.cert;
+  const leaf = await readCertificateChainFile(path).then((c) => c[0], () => undefined);
+  const type = leaf?.publicKey.type;
+  if (type === "Ed25519" || type === "Ed448") {
+    return [
+      `[WEB] cert ${path} has an ${type} key, which browsers do not accept in TLS: the site and the ` +
+      `web client will not load; use an ECDSA P-256 certificate (e.g. certbot --key-type ecdsa)`,
+    ];
+  }
+  if (type === "RSA") {
+    return [
+      `[WEB] cert ${path} has an RSA key, which this server cannot use; use an ECDSA P-256 certificate`,
+    ];
+  }
+  return [];
 }
 
 /** Reads `[WEB]`, checking that the ports have a site to serve and HTTPS a certificate. */

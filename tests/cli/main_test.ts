@@ -114,3 +114,25 @@ Deno.test("the command's exit code is passed through", async () => {
   assert.equal(await main_(["echo", "hi"], [echo], c.io), 0);
   assert.equal(await main_(["echo"], [echo], c.io), 1);
 });
+
+Deno.test("every subcommand of every registered command answers --help with its own usage", async () => {
+  const { COMMANDS } = await import("../../cli/main.ts");
+  for (const command of COMMANDS) {
+    for (const [sub, text] of Object.entries(command.subcommands ?? {})) {
+      const c = capture();
+      assert.equal(await main([command.name, sub, "--help"], COMMANDS, VERSION, c.io), 0);
+      assert.deepEqual(c.out, [text]);
+      assert.match(text, new RegExp(`^Usage: simplex ${command.name} ${sub}\\b`), `${command.name} ${sub}`);
+    }
+  }
+});
+
+Deno.test("relay init --help and xftp-server start --help work as real processes", async () => {
+  for (
+    const args of [["relay", "init", "--help"], ["xftp-server", "start", "--help"], ["relay", "start", "-h"]]
+  ) {
+    const r = await runCli(args);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^Usage: simplex ${args[0]} ${args[1]}`));
+  }
+});
