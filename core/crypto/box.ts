@@ -10,14 +10,10 @@
  * site says which kind of key it holds. Padded variants use `Crypto.pad` (u16 length ‖ msg ‖ '#'…).
  */
 import { pad, PaddingError, unpad } from "../encoding/padding.ts";
-import { randomBytes } from "./keys.ts";
 import { openInPlace, sealInPlace, TAG_LENGTH } from "./_secretbox.ts";
 import { type CryptoResult, fail, ok } from "./errors.ts";
 
 export const CB_NONCE_LENGTH = 24;
-export const SB_KEY_LENGTH = 32;
-export const BOX_TAG_LENGTH = TAG_LENGTH;
-
 /** `tag ‖ ciphertext` of `msg` under a 32-byte key and a 24-byte nonce. */
 export function cryptoBox(key: Uint8Array, nonce: Uint8Array, msg: Uint8Array): Uint8Array {
   const out = new Uint8Array(TAG_LENGTH + msg.length);
@@ -126,10 +122,3 @@ export function reverseNonce(nonce: Uint8Array): Uint8Array {
   return nonce.slice().reverse();
 }
 
-export function randomCbNonce(): Uint8Array {
-  return randomBytes(CB_NONCE_LENGTH);
-}
-
-export function randomSbKey(): Uint8Array {
-  return randomBytes(SB_KEY_LENGTH);
-}

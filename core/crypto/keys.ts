@@ -202,14 +202,6 @@ export function dh<A extends DhAlgorithm>(theirs: PublicKey<A>, ours: PrivateKey
   }
 }
 
-export function isSignatureKey(key: PublicKey): key is PublicKey<SignatureAlgorithm> {
-  return key.algorithm === "Ed25519" || key.algorithm === "Ed448";
-}
-
-export function isDhKey(key: PublicKey): key is PublicKey<DhAlgorithm> {
-  return key.algorithm === "X25519" || key.algorithm === "X448";
-}
-
 export function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
