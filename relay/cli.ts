@@ -192,7 +192,7 @@ async function loadConfig(paths: RelayPaths): Promise<RelayConfig> {
 export async function startRelay(paths: RelayPaths, out: Out, startPanel?: PanelStarter): Promise<void> {
   const config = await loadConfig(paths);
   for (const w of [...config.warnings, ...await webCertificateWarnings(config.web)]) warn(`Warning: ${w}`);
-  const { fp, identity } = await loadServerIdentity(paths.cfgDir);
+  const { fp, identity } = await loadServerIdentity(paths.cfgDir, '"simplex relay cert"');
   const running = await startRelayServer({ config, identity, log: out, startPanel });
   out(`Fingerprint: ${fp}`);
   out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.ports)}`);

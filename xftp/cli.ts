@@ -194,7 +194,7 @@ export async function startXftp(paths: XftpPaths, out: Out, startPanel?: PanelSt
   const config = await loadConfig(paths);
   const web = { credential: config.webCredential };
   for (const w of [...config.warnings, ...await webCertificateWarnings(web)]) console.error(`Warning: ${w}`);
-  const { fp, identity } = await loadServerIdentity(paths.cfgDir);
+  const { fp, identity } = await loadServerIdentity(paths.cfgDir, '"simplex xftp-server cert"');
   out(`Fingerprint: ${fp}`);
   out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.port)}`);
   out(`Expiring files after ${config.fileExpirationHours} hours`);

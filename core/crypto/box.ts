@@ -121,4 +121,3 @@ export function cbNonce(bytes: Uint8Array): Uint8Array {
 export function reverseNonce(nonce: Uint8Array): Uint8Array {
   return nonce.slice().reverse();
 }
-

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import {
   CaKeyMissingError,
   createServerIdentity,
+  IdentityFileError,
   loadServerIdentity,
   rotateOnlineCertificate,
 } from "./identity_files.ts";
@@ -50,4 +51,25 @@ Deno.test("rotation without ca.key is CaKeyMissingError and leaves the online ce
     await Deno.remove(`${dir}/ca.key`);
     await assert.rejects(rotateOnlineCertificate(dir, "127.0.0.1"), CaKeyMissingError);
     assert.equal(await Deno.readTextFile(`${dir}/server.crt`), cert);
+  }));
+
+Deno.test("a missing or damaged identity file is one IdentityFileError naming the file and the remedy", () =>
+  withDir(async (dir) => {
+    await createServerIdentity(dir, { commonName: "127.0.0.1", algorithm: "Ed25519" });
+    await Deno.writeTextFile(`${dir}/server.crt`, "junk");
+    await assert.rejects(
+      loadServerIdentity(dir, '"simplex relay cert"'),
+      (e) =>
+        e instanceof IdentityFileError &&
+        e.message === `${dir}/server.crt: expected one certificate, found 0; restore it from a backup, ` +
+            `or issue a new online certificate with "simplex relay cert" (it needs ca.key)`,
+    );
+    // cert is the remedy: it replaces a damaged server.crt, and the server loads again
+    await rotateOnlineCertificate(dir, "127.0.0.1");
+    await loadServerIdentity(dir);
+    await Deno.remove(`${dir}/ca.crt`);
+    await assert.rejects(
+      loadServerIdentity(dir),
+      new RegExp(`${dir}/ca.crt is missing; the server identity is damaged`),
+    );
   }));

@@ -4,7 +4,7 @@
  * failures are CommandErrors that name the file or directory and say what to do.
  */
 import { IniError } from "../config/ini.ts";
-import { CaKeyMissingError, createServerIdentity, rotateOnlineCertificate } from "./identity_files.ts";
+import { createServerIdentity, rotateOnlineCertificate } from "./identity_files.ts";
 import { generateControlPasswords } from "./control_port.ts";
 import { parseArgs } from "node:util";
 import { exists, removeTree, writeFileAtomic } from "./files.ts";
@@ -51,9 +51,7 @@ export function iniFailure(e: unknown): unknown {
 
 /** `cert`: a new online certificate under the same offline CA, so the fingerprint stays. */
 export async function rotateCertificate(cfgDir: string, host: string, out: Out): Promise<void> {
-  const fp = await rotateOnlineCertificate(cfgDir, host).catch((e) => {
-    throw e instanceof CaKeyMissingError ? new CommandError(e.message) : e;
-  });
+  const fp = await rotateOnlineCertificate(cfgDir, host);
   out(`Generated new server credentials; the fingerprint is unchanged: ${fp}`);
   out("Restart the server to use them.");
 }

@@ -90,3 +90,13 @@ Deno.test("golden: xftp-server init when already set up, and delete without -y",
     await golden("xftp_server_delete_without_yes", ["xftp-server", "delete"], { env: xftpEnv(dir), dir });
   });
 });
+
+Deno.test("golden: relay start with a damaged online certificate, and cert without ca.key", async () => {
+  await withDir("golden-relay-", async (dir) => {
+    await initRelay(dir, freePort());
+    await Deno.writeTextFile(`${dir}/etc/server.crt`, "not a certificate\n");
+    await golden("relay_start_damaged_certificate", ["relay", "start"], { env: relayEnv(dir), dir });
+    await Deno.rename(`${dir}/etc/ca.key`, `${dir}/ca.key.offline`);
+    await golden("relay_cert_without_ca_key", ["relay", "cert"], { env: relayEnv(dir), dir });
+  });
+});
