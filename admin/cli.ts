@@ -226,7 +226,7 @@ async function execute(c: ControlClient, inv: AdminInvocation, role: ControlRole
     case "clients":
       return { type: "clients", json: { server, clients: await c.clients() } };
     case "server-info":
-      return { type: "info", json: { server, info: await c.serverInfo() } };
+      return { type: "info", json: { server, ...await c.serverInfo() } };
     case "status":
       return { type: "status", json: { server, id, ...await c.status(id) } };
     case "block":

@@ -16,8 +16,9 @@ import {
   type ServerKind,
 } from "../core/server/panel_source.ts";
 import { parseHostPort } from "../core/encoding/host_port.ts";
+import { parseServerInfo, type ServerInfo } from "./server_info.ts";
 
-export type { ServerKind };
+export type { ServerInfo, ServerKind };
 export type ControlRole = "CPRNone" | "CPRUser" | "CPRAdmin";
 
 /** Base of every error this module throws; `message` is meant for an operator. */
@@ -121,9 +122,6 @@ export interface ControlClientRow {
   readonly age: number;
   readonly subscriptions: number;
 }
-
-/** `server-info` (relay): label → value as printed, e.g. `Clients` → `3`, `Ntf subscribed clients` → `1 [4]`. */
-export type ServerInfo = Readonly<Record<string, string>>;
 
 /** `status` (relay) of a queue. */
 export interface QueueStatusInfo {
@@ -298,12 +296,11 @@ export class ControlClient {
       return { ...stats, figures: liveValues("xftp", { counters: stats.counters, clients }) };
     }
     const info = await this.serverInfo();
-    const count = (label: string) => Number(/^\d+/.exec(info[label] ?? "")?.[0] ?? 0);
     const figures = liveValues("smp", {
       counters: stats.counters,
       proxy: { pRelays: { requests: stats.proxy.pRelays?.requests ?? 0 } },
-      clients: count("Clients"),
-      subscriptions: count("SMP subscriptions"),
+      clients: info.clients,
+      subscriptions: info.smp.subscriptions,
     });
     return { ...stats, figures };
   }
@@ -323,7 +320,12 @@ export class ControlClient {
 
   async serverInfo(): Promise<ServerInfo> {
     this.#supports("server-info");
-    return parseLabelledLines(await this.command("server-info"));
+    const lines = await this.command("server-info");
+    try {
+      return parseServerInfo(lines);
+    } catch (e) {
+      throw new ControlProtocolError(`${this.address}: ${(e as Error).message}`);
+    }
   }
 
   /** A queue's status by its sender ID (or short-link ID), base64url. */
@@ -437,13 +439,6 @@ export function parseClients(lines: readonly string[]): ControlClientRow[] {
       subscriptions: n(7),
     };
   });
-}
-
-function parseLabelledLines(lines: readonly string[]): ServerInfo {
-  return Object.fromEntries(lines.map((line) => {
-    const sep = line.indexOf(": ");
-    return sep < 0 ? [line, ""] : [line.slice(0, sep), line.slice(sep + 2)];
-  }));
 }
 
 /** `status: EntityBlocked (BlockingInfo {reason = BRSpam, …}), updatedAt: Just (…= N}), queueMode: Just QMMessaging` */

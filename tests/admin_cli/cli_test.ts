@@ -115,7 +115,17 @@ Deno.test("clients, server-info and save need the right role; the password may c
     assert.match(clients.out, /^clientId\s+sessionId\s+connected/);
     assert.match(clients.out, /\byes\b/);
     assert.equal(JSON.parse((await admin(["clients", ...server, "--json"], env)).out).clients.length, 1);
-    assert.match((await admin(["server-info", ...server], env)).out, /^Clients\s+1$/m);
+    const info = await admin(["server-info", ...server], env);
+    assert.match(info.out, /^clients\s+1$/m);
+    assert.match(info.out, /^viaClients\.smp\.subscriptions\s+0$/m, "the admin role's totals");
+    const json = JSON.parse((await admin(["server-info", ...server, "--json"], env)).out);
+    assert.deepEqual(json.ntf, {
+      subscriptions: 0,
+      subscribedClients: 0,
+      subscribedClientIds: [],
+      subscribedClientsCount2: 0,
+      subscribedClientIds2: [],
+    });
     const save = await admin(["save", ...server], env);
     assert.equal(save.code, 0, save.err);
     assert.equal(save.out, "server state saved");

@@ -42,7 +42,9 @@ Deno.test("relay: stats parse into the numbers the control port prints; roles ar
     assert.equal(stats.fromTime, new Date(stats.fromTime).toISOString());
     assert.ok(Object.keys(stats.proxy).length > 0);
     assert.equal(typeof stats.counters.qSubAuth, "number");
-    assert.equal((await user.serverInfo())["Clients"], "1");
+    const info = await user.serverInfo();
+    assert.equal(info.clients, 1);
+    assert.deepEqual(info.smp, { subscriptions: 2, subscribedClients: 1, subscribedClientsCount2: 1 });
     await assert.rejects(
       user.clients(),
       (e) => e instanceof RoleRefusedError && /admin password/.test(e.message),
