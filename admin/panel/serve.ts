@@ -7,9 +7,16 @@ import type { PanelConfig, PanelStarter, RunningPanel } from "../../core/server/
 import { listening } from "../../core/server/listen.ts";
 import { panelApp, type PanelServer } from "./app.ts";
 
+/** What differs between the panel a server runs and `simplex admin serve`'s. */
+export interface PanelStartOptions {
+  /** where the port was set, for the error when it is taken; default `[ADMIN] port` */
+  readonly portSetting?: string;
+}
+
 export async function startPanel(
   config: PanelConfig,
   servers: readonly PanelServer[],
+  options: PanelStartOptions = {},
 ): Promise<RunningPanel> {
   if (!config.adminPassword && !config.userPassword) {
     throw new Error("[ADMIN] needs admin_password or user_password");
@@ -26,7 +33,7 @@ export async function startPanel(
   });
   const server = listening(
     config.port,
-    "[ADMIN] port",
+    options.portSetting ?? "[ADMIN] port",
     () => Deno.serve({ port: config.port, hostname, onListen: () => {}, ...tls }, app.fetch),
   );
   return { port: server.addr.port, hostname, close: () => server.shutdown() };

@@ -13,6 +13,9 @@ import { xftpIdentity } from "../xftp_server/_harness.ts";
 import { TestClient } from "../xftp_server/_client.ts";
 import { startPanel } from "../../admin/panel/serve.ts";
 import type { PanelConfig } from "../../core/server/panel_source.ts";
+import { adminCommandWith, type AdminIo } from "../../admin/cli.ts";
+import { main } from "../../core/cli/dispatch.ts";
+import { VERSION } from "../../core/version.ts";
 
 /** `[ADMIN]` on a free port, with the control port's passwords. */
 const PANEL: PanelConfig = { port: 0, adminPassword: "adminpw", userPassword: "userpw" };
@@ -117,4 +120,26 @@ export function closedAddress(): string {
   const port = (l.addr as Deno.NetAddr).port;
   l.close();
   return `127.0.0.1:${port}`;
+}
+
+export interface AdminRun {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/**
+ * `simplex admin ARGS` in process, through the dispatcher as `simplex` runs it: what it printed and
+ * its exit code. `env` is its environment; there is no terminal to ask for a password at.
+ */
+export async function runAdmin(args: string[], env: Record<string, string> = {}): Promise<AdminRun> {
+  const out: string[] = [], err: string[] = [];
+  const io: AdminIo = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    env: (name) => env[name],
+    promptPassword: () => Promise.resolve(undefined),
+  };
+  const code = await main(["admin", ...args], [adminCommandWith(io)], VERSION, io);
+  return { code, out: out.join("\n"), err: err.join("\n") };
 }
