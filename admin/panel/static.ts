@@ -1,15 +1,25 @@
 /** The panel's own assets, served from its origin so that the CSP can stay `default-src 'self'`. */
 
+/**
+ * Long addresses, IDs and paths break anywhere rather than push the page wider than a phone's
+ * screen (390 px); the ID box fits a 44-character base64url ID.
+ */
 export const PANEL_CSS = `body{font-family:system-ui,sans-serif;margin:0;color:#222}
-nav{background:#0053d0;padding:.5em 1em}nav a,nav button{color:#fff;margin-right:1em}
+nav{background:#0053d0;padding:.5em 1em;line-height:2}nav a,nav button{color:#fff;margin-right:1em}
 nav button{background:none;border:1px solid #fff;cursor:pointer}
 form.inline{display:inline}main{padding:1em 2em}
 dt{font-weight:bold;margin-top:.5em}dd{margin-left:0}
-table{border-collapse:collapse}th,td{text-align:left;padding:.2em 1em .2em 0}
-.error{color:#b00}.notice{color:#060}
-svg.qr{display:block;width:200px;height:200px;margin-top:.5em}
+code,dd,td,th,p{overflow-wrap:anywhere}
+table{border-collapse:collapse;max-width:100%}th,td{text-align:left;padding:.2em 1em .2em 0;vertical-align:top}
+.error{color:#b00}.notice{color:#060}.hint{color:#555;max-width:40em}
+form.lookup label{display:block;margin-bottom:.5em}
+input.id{display:block;font-family:ui-monospace,monospace;width:46ch;max-width:100%;box-sizing:border-box}
+section.actions form{margin:.5em 0}
+svg.qr{display:block;width:200px;height:200px;max-width:100%;margin-top:.5em}
 svg.chart{max-width:100%;height:auto}.axis{stroke:#888}
-.first{fill:#0053d0}.second{fill:#5fb85f}section+section{border-top:1px solid #ccc;margin-top:1em}.label{font-size:12px}.end{text-anchor:end}
+.first{fill:#0053d0}.second{fill:#5fb85f}.partial{opacity:.45}
+section+section{border-top:1px solid #ccc;margin-top:1em}.label{font-size:12px}.end{text-anchor:end}
+@media (max-width:600px){main{padding:.5em 1em}th,td{padding-right:.5em}input.id{font-size:.8rem}}
 `;
 
 /** Reloads the figures of /live every 2 s; without it the page is a static snapshot. */

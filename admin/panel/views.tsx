@@ -316,10 +316,21 @@ export interface ModerationView {
   readonly message?: string;
 }
 
+/**
+ * The actions that apply to what a lookup found: Block for an active (or off) item, Unblock for a
+ * blocked one where the server can unblock; without a lookup, every action the server has.
+ */
+export function applicableActions(v: ModerationView): { block: boolean; unblock: boolean } {
+  const status = v.found?.type === "found" ? v.found.status : undefined;
+  if (status === undefined) return { block: true, unblock: v.canUnblock };
+  return { block: status !== "blocked", unblock: status === "blocked" && v.canUnblock };
+}
+
 export function moderationPage(ctx: PageContext, v: ModerationView) {
   const { server, id, found } = v;
   const item = ITEM[server.kind];
   const canDelete = ctx.role === "admin" || DELETE_ROLE[server.kind] === "user";
+  const can = applicableActions(v);
   const hidden = (
     <>
       {csrfField(ctx)}
@@ -328,7 +339,7 @@ export function moderationPage(ctx: PageContext, v: ModerationView) {
     </>
   );
   const actions = id && (found?.type === "found" || v.noLookup) && (
-    <section>
+    <section class="actions">
       {found?.type === "found" && (
         <p id="item-status">
           Status: <strong>{found.status}</strong>
@@ -339,22 +350,27 @@ export function moderationPage(ctx: PageContext, v: ModerationView) {
       {v.noLookup && (
         <p id="item-status">This server's control port cannot look {item}s up; its actions work by ID.</p>
       )}
-      <form method="post" action="/moderation/block">
-        {hidden}
-        <label>
-          Reason{" "}
-          <select name="reason">
-            <option value="spam">spam</option>
-            <option value="content">content</option>
-          </select>
-        </label>
-        <button type="submit">Block…</button>
-      </form>
-      {v.canUnblock && (
+      {can.block && (
+        <form method="post" action="/moderation/block">
+          {hidden}
+          <label>
+            Reason{" "}
+            <select name="reason">
+              <option value="spam">spam</option>
+              <option value="content">content</option>
+            </select>
+          </label>{" "}
+          <button type="submit">Block…</button>
+        </form>
+      )}
+      {can.unblock && (
         <form method="post" action="/moderation/unblock">
           {hidden}
           <button type="submit">Unblock…</button>
         </form>
+      )}
+      {found?.type === "found" && found.status === "blocked" && !v.canUnblock && (
+        <p>This server cannot unblock a {item}; it can only be deleted.</p>
       )}
       {canDelete && (
         <form method="post" action="/moderation/delete">
@@ -369,7 +385,7 @@ export function moderationPage(ctx: PageContext, v: ModerationView) {
     "Moderation",
     <>
       {v.message && <p class="notice" role="status">{v.message}</p>}
-      <form method="get" action="/moderation">
+      <form method="get" action="/moderation" class="lookup">
         {v.servers.length > 1 && (
           <label>
             Server{" "}
@@ -383,8 +399,17 @@ export function moderationPage(ctx: PageContext, v: ModerationView) {
           </label>
         )}
         <label>
-          {item === "queue" ? "Queue" : "File"} ID ({ID_HINT[server.kind]}){" "}
-          <input name="id" value={id ?? ""} required />
+          {item === "queue" ? "Queue" : "File"} ID ({ID_HINT[server.kind]})
+          {/* 44 characters: a 32-byte ID in base64url with its padding */}
+          <input
+            name="id"
+            class="id"
+            value={id ?? ""}
+            size={44}
+            required
+            autocomplete="off"
+            autocapitalize="off"
+          />
         </label>
         {v.servers.length === 1 && <input type="hidden" name="server" value="0" />}
         <button type="submit">Look up</button>

@@ -214,6 +214,33 @@ Deno.test("panel: look up, then block with a reason only after confirming, then 
   assert.deepEqual(source.calls, ["block content", "unblock"]);
 });
 
+Deno.test("panel: after a lookup only the action that applies is offered: Block, or Unblock when blocked", async () => {
+  const { app } = testPanel();
+  const user = await login(app, USER_PW);
+  const forms = async (cookie: string) => {
+    const html = await (await app.request(`/moderation?id=${QUEUE}`, { headers: { Cookie: cookie } })).text();
+    return [...html.matchAll(/<form method="post" action="\/moderation\/(\w+)"/g)].map((m) => m[1]);
+  };
+  assert.deepEqual(await forms(user.cookie), ["block"], "active, and the user role cannot delete a queue");
+  const admin = await login(app, ADMIN_PW);
+  assert.deepEqual(await forms(admin.cookie), ["block", "delete"]);
+  await app.request("/moderation/block", form({ csrf: admin.csrf, id: QUEUE, confirm: "yes" }, admin.cookie));
+  assert.deepEqual(await forms(admin.cookie), ["unblock", "delete"]);
+  await app.request(
+    "/moderation/unblock",
+    form({ csrf: admin.csrf, id: QUEUE, confirm: "yes" }, admin.cookie),
+  );
+  assert.deepEqual(await forms(user.cookie), ["block"]);
+});
+
+Deno.test("panel: the ID box is sized for a 44-character base64url ID", async () => {
+  const { app } = testPanel();
+  const { cookie } = await login(app, USER_PW);
+  const html = await (await app.request("/moderation", { headers: { Cookie: cookie } })).text();
+  assert.match(html, /<input name="id" class="id" value="" size="44"/);
+  assert.match(await (await app.request("/static/panel.css")).text(), /input\.id\{[^}]*width:46ch/);
+});
+
 Deno.test("panel: deleting a queue needs the admin role and a confirmation", async () => {
   const { app, source } = testPanel();
   const user = await login(app, USER_PW);
