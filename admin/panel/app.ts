@@ -211,7 +211,7 @@ export function panelApp(o: PanelOptions): Hono<Env> {
       return c.html(errorPage(page(c), "Forbidden", "The configuration is for the admin role."), 403);
     }
     return c.html(
-      configPage(page(c), await eachServer(async (s) => ({ entries: await s.source.configuration?.() }))),
+      configPage(page(c), await eachServer(async (s) => ({ config: await s.source.configuration?.() }))),
     );
   });
 

@@ -6,7 +6,6 @@
 import type { Child } from "hono/jsx";
 import type { PanelRole } from "./auth.ts";
 import {
-  type ConfigEntry,
   type DailyFigures,
   DELETE_ROLE,
   formatBytes,
@@ -15,6 +14,7 @@ import {
   type ItemLookup,
   LIVE_FIGURES,
   type LiveFigures,
+  type PanelConfiguration,
   type PanelOverview,
   type ServerKind,
 } from "../../core/server/panel_source.ts";
@@ -452,7 +452,7 @@ export function confirmPage(
 
 export function configPage(
   ctx: PageContext,
-  servers: readonly (Part & { entries?: readonly ConfigEntry[] })[],
+  servers: readonly (Part & { config?: PanelConfiguration })[],
 ) {
   const refs = servers.map((s) => s.server);
   return layout(
@@ -460,25 +460,38 @@ export function configPage(
     "Configuration",
     <>
       {servers.map((part) =>
-        section(
-          refs,
-          part,
-          () =>
-            part.entries === undefined
-              ? <p>The configuration is only shown by the panel the server runs itself.</p>
-              : (
-                <table>
-                  <tbody>
-                    {part.entries.map((e) => (
-                      <tr>
-                        <th>[{e.section}] {e.key}</th>
-                        <td>{e.value}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              ),
-        )
+        section(refs, part, () => {
+          const config = part.config;
+          if (config === undefined) {
+            return <p>The configuration is only shown by the panel the server runs itself.</p>;
+          }
+          const sections = Map.groupBy(config.entries, (e) => e.section);
+          return (
+            <>
+              <p>
+                Every setting the server reads from{" "}
+                <code class="ini-path">{config.path}</code>, as it read them at start (defaults filled in;
+                passwords and tokens only say whether they are set). Edit the file and restart the server to
+                change them.
+              </p>
+              {[...sections].map(([name, entries]) => (
+                <>
+                  <h3 id={`ini-${part.server.index}-${name}`}>[{name}]</h3>
+                  <table class="settings">
+                    <tbody>
+                      {entries.map((e) => (
+                        <tr>
+                          <th>{e.key}</th>
+                          <td>{e.value}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </>
+              ))}
+            </>
+          );
+        })
       )}
     </>,
   );

@@ -11,6 +11,8 @@
  */
 import { type Ini, IniError } from "../config/ini.ts";
 import type { BlockingInfo } from "../smp/errors.ts";
+import { INFORMATION_KEYS, type ServerInformation } from "./info_page.ts";
+import type { WebConfig } from "./static_site.ts";
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -155,6 +157,12 @@ export interface ConfigEntry {
   readonly value: string;
 }
 
+/** The configuration page: the INI file the server read, and every setting it reads, as it read them. */
+export interface PanelConfiguration {
+  readonly path: string;
+  readonly entries: readonly ConfigEntry[];
+}
+
 export interface PanelSource {
   readonly kind: ServerKind;
   overview(): Awaitable<PanelOverview>;
@@ -166,7 +174,8 @@ export interface PanelSource {
   block(id: Uint8Array, info: BlockingInfo): Awaitable<ItemAction>;
   unblock?(id: Uint8Array): Awaitable<ItemAction>;
   delete(id: Uint8Array): Awaitable<ItemAction>;
-  configuration?(): Awaitable<readonly ConfigEntry[]>;
+  /** undefined when the source cannot read it (a remote server) */
+  configuration?(): Awaitable<PanelConfiguration>;
   /** Prometheus text exposition with the reference's metric names */
   prometheus?(): Awaitable<string>;
 }
@@ -175,6 +184,20 @@ export interface PanelSource {
 export const DELETE_ROLE: Readonly<Record<ServerKind, "admin" | "user">> = { smp: "admin", xftp: "user" };
 
 export const MASKED = "********";
+
+/**
+ * Which password the login page asks for, never the password: the INI file's keys that set the
+ * panel's passwords (a panel a server runs), or the control port password (`simplex admin serve`).
+ */
+export type LoginHint =
+  | {
+    readonly type: "ini";
+    readonly file: string;
+    /** the key that set each role's password, e.g. `[AUTH] control_port_admin_password`; unset: no such role */
+    readonly admin?: string;
+    readonly user?: string;
+  }
+  | { readonly type: "controlPort"; readonly servers: readonly string[] };
 
 /** `[ADMIN]` in smp-server.ini or file-server.ini: the web panel served in the server's process. */
 export interface PanelConfig {
@@ -187,6 +210,8 @@ export interface PanelConfig {
   /** PEM files of a certificate chain and its key, to serve over HTTPS */
   readonly certFile?: string;
   readonly keyFile?: string;
+  /** what the login page says about the password; none: it says nothing */
+  readonly loginHint?: LoginHint;
 }
 
 export interface RunningPanel {
@@ -214,8 +239,11 @@ export function parsePanelConfig(
 ): PanelConfig | undefined {
   const port = ini.int("ADMIN", "port", undefined, 0, 65535);
   if (port === undefined) return undefined;
-  const adminPassword = ini.string("ADMIN", "admin_password") || controlPasswords.admin;
-  const userPassword = ini.string("ADMIN", "user_password") || controlPasswords.user;
+  const own = { admin: ini.string("ADMIN", "admin_password"), user: ini.string("ADMIN", "user_password") };
+  const adminPassword = own.admin || controlPasswords.admin;
+  const userPassword = own.user || controlPasswords.user;
+  const origin = (role: "admin" | "user", password: string | undefined) =>
+    !password ? undefined : own[role] ? `[ADMIN] ${role}_password` : `[AUTH] control_port_${role}_password`;
   if (!adminPassword && !userPassword) {
     throw new IniError(
       `${ini.path}: [ADMIN] port is set but there is no password: set [ADMIN] admin_password ` +
@@ -235,6 +263,12 @@ export function parsePanelConfig(
     metricsToken: ini.string("ADMIN", "metrics_token") || undefined,
     certFile,
     keyFile,
+    loginHint: {
+      type: "ini",
+      file: ini.path,
+      admin: origin("admin", adminPassword),
+      user: origin("user", userPassword),
+    },
   };
 }
 
@@ -256,7 +290,10 @@ export function panelIniSection(defaultPort: number): string {
 `;
 }
 
-/** `[ADMIN]` as the configuration page shows it: the passwords and token only say whether they are set. */
+/**
+ * `[ADMIN]` as the configuration page shows it: the passwords (with the control port's as their
+ * default) and the token only say whether they are set.
+ */
 export function panelConfigEntries(p: PanelConfig | undefined): ConfigEntry[] {
   if (!p) return [setting("ADMIN", "port", undefined)];
   return [
@@ -266,8 +303,39 @@ export function panelConfigEntries(p: PanelConfig | undefined): ConfigEntry[] {
     setting("ADMIN", "user_password", p.userPassword, true),
     setting("ADMIN", "metrics_token", p.metricsToken, true),
     setting("ADMIN", "cert", p.certFile),
+    setting("ADMIN", "key", p.keyFile),
   ];
 }
+
+/** `[INFORMATION]`, every key the servers read (core/server/info_page.ts). */
+export function informationEntries(info: ServerInformation): ConfigEntry[] {
+  return INFORMATION_KEYS.map(([key]) => setting("INFORMATION", key, info[key]));
+}
+
+/** `[WEB]`: the static site, its ports and the certificate for browsers (the key file is a path). */
+export function webEntries(w: WebConfig): ConfigEntry[] {
+  return [
+    setting("WEB", "static_path", w.staticPath),
+    setting("WEB", "http", w.httpPort),
+    setting("WEB", "https", w.httpsPort),
+    setting("WEB", "cert", w.credential?.cert),
+    setting("WEB", "key", w.credential?.key),
+  ];
+}
+
+/** `[INACTIVE_CLIENTS]`: ttl and check_interval only count when disconnect is on. */
+export function inactiveClientsEntries(
+  i: { readonly ttl: number; readonly checkInterval: number } | undefined,
+): ConfigEntry[] {
+  return [
+    setting("INACTIVE_CLIENTS", "disconnect", onOff(i !== undefined)),
+    setting("INACTIVE_CLIENTS", "ttl", i?.ttl),
+    setting("INACTIVE_CLIENTS", "check_interval", i?.checkInterval),
+  ];
+}
+
+/** A flag as the INI files write it. */
+export const onOff = (b: boolean) => (b ? "on" : "off");
 
 /** `http://127.0.0.1:5225/`, as the servers print where their panel is. */
 export function panelUrl(

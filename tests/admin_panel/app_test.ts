@@ -172,6 +172,12 @@ Deno.test("panel: the configuration page is admin-only and masks secrets", async
   assert.match(html, /control_port_admin_password/);
   assert.doesNotMatch(html, new RegExp(ADMIN_PW));
   assert.match(html, /\*\*\*\*\*\*\*\*/);
+  assert.match(
+    html,
+    /<code class="ini-path">\/etc\/opt\/simplex\/smp-server\.ini<\/code>/,
+    "the file's path",
+  );
+  assert.deepEqual([...html.matchAll(/<h3[^>]*>\[(\w+)\]<\/h3>/g)].map((m) => m[1]), ["AUTH", "STORE_LOG"]);
 });
 
 Deno.test("panel: /metrics takes a bearer token when one is configured", async () => {
