@@ -101,6 +101,7 @@ export async function startServe(o: ServeOptions, password: string): Promise<Run
         hostname: o.hostname,
         ...(role === "admin" ? { adminPassword: password } : { userPassword: password }),
         metricsToken: o.metricsToken,
+        loginHint: { type: "controlPort" },
       },
       servers.map((s) => ({ name: s.name, source: s.remote.source })),
       { portSetting: "--port" },

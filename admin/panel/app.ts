@@ -17,7 +17,12 @@ import {
   randomToken,
   roleFor,
 } from "./auth.ts";
-import { DELETE_ROLE, type ItemAction, type PanelSource } from "../../core/server/panel_source.ts";
+import {
+  DELETE_ROLE,
+  type ItemAction,
+  type LoginHint,
+  type PanelSource,
+} from "../../core/server/panel_source.ts";
 import { LIVE_JS, PANEL_CSS } from "./static.ts";
 import {
   configPage,
@@ -43,6 +48,8 @@ export interface PanelOptions {
   /** the servers shown, at least one */
   readonly servers: readonly PanelServer[];
   readonly passwords: PanelPasswords;
+  /** what the login page says about which password to use */
+  readonly loginHint?: LoginHint;
   /** served over TLS: cookies get `Secure` and the `__Host-` prefix */
   readonly secure?: boolean;
   /** lets a scraper read /metrics with `Authorization: Bearer <token>`; a session works too */
@@ -128,7 +135,7 @@ export function panelApp(o: PanelOptions): Hono<Env> {
     const current = getCookie(c, loginCookie);
     const token = current && /^[A-Za-z0-9_-]{43}=$/.test(current) ? current : randomToken();
     setCookie(c, loginCookie, token, { ...cookie, maxAge: 600 });
-    return c.html(loginPage(token));
+    return c.html(loginPage(token, o.loginHint));
   });
 
   app.post("/login", async (c) => {
@@ -146,7 +153,7 @@ export function panelApp(o: PanelOptions): Hono<Env> {
       limiter.recordFailure(address);
       const token = randomToken();
       setCookie(c, loginCookie, token, { ...cookie, maxAge: 600 });
-      return c.html(loginPage(token, "Wrong password."), 401);
+      return c.html(loginPage(token, o.loginHint, "Wrong password."), 401);
     }
     deleteCookie(c, loginCookie, cookie);
     const { id } = sessions.create(role);

@@ -28,6 +28,7 @@ export async function startPanel(
   const app = panelApp({
     servers,
     passwords: { admin: config.adminPassword, user: config.userPassword },
+    loginHint: config.loginHint,
     metricsToken: config.metricsToken,
     secure: tls !== undefined,
   });

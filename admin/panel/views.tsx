@@ -14,6 +14,7 @@ import {
   type ItemLookup,
   LIVE_FIGURES,
   type LiveFigures,
+  type LoginHint,
   type PanelConfiguration,
   type PanelOverview,
   type ServerKind,
@@ -58,12 +59,13 @@ export function layout(ctx: PageContext, title: string, body: Child, scripts: st
   );
 }
 
-export function loginPage(token: string, message?: string) {
+export function loginPage(token: string, hint?: LoginHint, message?: string) {
   return layout(
     {},
     "Log in",
     <form method="post" action="/login">
       {message && <p class="error" role="alert">{message}</p>}
+      {hint && <p class="hint" id="login-hint">{loginHintText(hint)}</p>}
       <input type="hidden" name="csrf" value={token} />
       <label>
         Password <input type="password" name="password" autocomplete="current-password" required autofocus />
@@ -71,6 +73,19 @@ export function loginPage(token: string, message?: string) {
       <button type="submit">Log in</button>
     </form>,
   );
+}
+
+/** Which password to type: the keys that hold it and their file, or how `admin serve` got it; never the password. */
+export function loginHintText(hint: LoginHint): string {
+  if (hint.type === "controlPort") {
+    return "Log in with the control port password that simplex admin serve was started with " +
+      "(its --password, $SIMPLEX_ADMIN_PASSWORD or what its prompt was given).";
+  }
+  const roles = [
+    hint.admin && `${hint.admin} for the admin role`,
+    hint.user && `${hint.user} for the user role (reads and moderates)`,
+  ].filter(Boolean);
+  return `Log in with a password from ${hint.file}: ${roles.join(", or ")}.`;
 }
 
 /** A server as the pages show it: its name (the address it was given, or "this server") and kind. */

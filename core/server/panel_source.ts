@@ -197,7 +197,7 @@ export type LoginHint =
     readonly admin?: string;
     readonly user?: string;
   }
-  | { readonly type: "controlPort"; readonly servers: readonly string[] };
+  | { readonly type: "controlPort" };
 
 /** `[ADMIN]` in smp-server.ini or file-server.ini: the web panel served in the server's process. */
 export interface PanelConfig {

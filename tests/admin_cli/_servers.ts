@@ -12,13 +12,9 @@ import { relayIdentity } from "../relay/_harness.ts";
 import { xftpIdentity } from "../xftp_server/_harness.ts";
 import { TestClient } from "../xftp_server/_client.ts";
 import { startPanel } from "../../admin/panel/serve.ts";
-import type { PanelConfig } from "../../core/server/panel_source.ts";
 import { adminCommandWith, type AdminIo } from "../../admin/cli.ts";
 import { main } from "../../core/cli/dispatch.ts";
 import { VERSION } from "../../core/version.ts";
-
-/** `[ADMIN]` on a free port, with the control port's passwords. */
-const PANEL: PanelConfig = { port: 0, adminPassword: "adminpw", userPassword: "userpw" };
 
 export interface ServerOptions {
   /** run the web panel in the server, as `[ADMIN]` does */
@@ -38,14 +34,22 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
+/** `[ADMIN]` on a free port, with the control port's passwords. */
+const PANEL = "[ADMIN]\nport = 0\n";
+
+/** Writes the INI file where the server would read it (the panel names it) and parses it. */
+async function iniFile<T>(path: string, text: string, parse: (text: string, path: string) => T): Promise<T> {
+  await Deno.writeTextFile(path, text);
+  return parse(text, path);
+}
+
 export async function startTestRelay(o: ServerOptions = {}): Promise<TestRelay> {
   const dir = await Deno.makeTempDir({ prefix: "admin-relay-" });
-  const config = parseRelayConfig(`${AUTH}[TRANSPORT]\nport = 1\ncontrol_port = 1\n`, {
-    cfgDir: dir,
-    logDir: dir,
-  });
+  const text = `${AUTH}[TRANSPORT]\nport = 1\ncontrol_port = 1\n${o.panel ? PANEL : ""}`;
+  const paths = { cfgDir: dir, logDir: dir };
+  const config = await iniFile(`${dir}/smp-server.ini`, text, (t, path) => parseRelayConfig(t, paths, path));
   const running = await startRelayServer({
-    config: { ...config, ports: [0], controlPort: 0, panel: o.panel ? PANEL : undefined },
+    config: { ...config, ports: [0], controlPort: 0 },
     identity: relayIdentity,
     hostname: "127.0.0.1",
     log: () => {},
@@ -82,13 +86,11 @@ export interface TestXftp {
 
 export async function startTestXftp(o: ServerOptions = {}): Promise<TestXftp> {
   const dir = await Deno.makeTempDir({ prefix: "admin-xftp-" });
-  const text = `${AUTH}[TRANSPORT]\nport: 1\n[FILES]\npath: ${dir}/files\nstorage_quota: 1gb\n`;
-  const config = {
-    ...parseXftpConfig(text, { cfgDir: dir, logDir: `${dir}/log` }),
-    port: 0,
-    controlPort: 0,
-    panel: o.panel ? PANEL : undefined,
-  };
+  const text = `${AUTH}[TRANSPORT]\nport: 1\n[FILES]\npath: ${dir}/files\nstorage_quota: 1gb\n` +
+    (o.panel ? PANEL : "");
+  const paths = { cfgDir: dir, logDir: `${dir}/log` };
+  const parsed = await iniFile(`${dir}/file-server.ini`, text, (t, path) => parseXftpConfig(t, paths, path));
+  const config = { ...parsed, port: 0, controlPort: 0 };
   const s = await startXftpService({
     config,
     identity: xftpIdentity,

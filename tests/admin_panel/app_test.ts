@@ -88,6 +88,29 @@ Deno.test("panel: login sets an HttpOnly SameSite=Strict session cookie; Secure 
   assert.match(secure, /Path=\//);
 });
 
+Deno.test("panel: the login page says which password to use, and never a password", async () => {
+  const hint = {
+    type: "ini",
+    file: "/etc/opt/simplex/smp-server.ini",
+    admin: "[ADMIN] admin_password",
+    user: "[AUTH] control_port_user_password",
+  } as const;
+  const { app } = testPanel({ loginHint: hint });
+  for (const res of [await app.request("/login", {}, env()), await loginAttempt(app, "wrong")]) {
+    const html = await res.text();
+    assert.match(
+      html,
+      /id="login-hint">Log in with a password from \/etc\/opt\/simplex\/smp-server\.ini: \[ADMIN\] admin_password for the admin role, or \[AUTH\] control_port_user_password for the user role/,
+    );
+    assert.doesNotMatch(html, new RegExp(`${ADMIN_PW}|${USER_PW}`));
+  }
+  const serve = testPanel({ loginHint: { type: "controlPort" } }).app;
+  assert.match(
+    await (await serve.request("/login", {}, env())).text(),
+    /the control port password that simplex admin serve was started with/,
+  );
+});
+
 Deno.test("panel: a wrong password is 401 and makes no session", async () => {
   const { app } = testPanel();
   const res = await loginAttempt(app, "wrong");

@@ -67,6 +67,11 @@ Deno.test("XFTP server with [ADMIN]: the panel's figures are admin stats' figure
     const ids = await createChunk(c, chunk);
     assert.equal(errorOf(await uploadChunk(c, ids.senderId, chunk)), "OK");
     const origin = xftp.panelOrigin!;
+    assert.match(
+      await (await fetch(`${origin}/login`)).text(),
+      /a password from \/[^:]*\/file-server\.ini: \[AUTH\] control_port_admin_password for the admin role, or \[AUTH\] control_port_user_password/,
+      "the login page names the INI file's keys",
+    );
     const { cookie, csrf } = await login(origin, USER_PASSWORD);
     const live = JSON.parse((await get(origin, "/live.json", cookie)).body);
     assert.equal(live.servers[0].kind, "xftp");
@@ -122,6 +127,10 @@ Deno.test("admin serve: one panel over a relay's and an XFTP server's control po
   try {
     assert.equal(serve.role, "admin");
     const origin = `http://127.0.0.1:${serve.panel.port}`;
+    assert.match(
+      await (await fetch(`${origin}/login`)).text(),
+      /the control port password that simplex admin serve was started with/,
+    );
     const rcv = await relay.connect();
     const snd = await relay.connect();
     const q = await createQueue(rcv);
