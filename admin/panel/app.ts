@@ -20,9 +20,14 @@ import {
 import {
   DELETE_ROLE,
   type ItemAction,
+  LIVE_FIGURES,
+  type LiveFigures,
   type LoginHint,
   type PanelSource,
 } from "../../core/server/panel_source.ts";
+import { LiveSampler } from "./samples.ts";
+import { sparkline } from "./sparkline.tsx";
+import { todaySoFar } from "./today.ts";
 import { LIVE_JS, PANEL_CSS } from "./static.ts";
 import {
   configPage,
@@ -56,6 +61,11 @@ export interface PanelOptions {
   readonly metricsToken?: string;
   readonly sessions?: PanelSessions;
   readonly loginLimiter?: LoginLimiter;
+  /**
+   * the readings behind the live page's charts and today's history row, one per server in order;
+   * default: one without a timer, fed by the pages' own readings
+   */
+  readonly sampler?: LiveSampler;
   /** the source address a login comes from, only to rate-limit it; default: Deno.serve's `remoteAddr` */
   readonly clientAddress?: (c: Context) => string | undefined;
 }
@@ -102,6 +112,26 @@ export function panelApp(o: PanelOptions): Hono<Env> {
         return { server: s.ref, error } as { server: ServerRef; error?: string } & Partial<T>;
       }
     }));
+  const sampler = o.sampler ?? new LiveSampler(servers.map((s) => s.source));
+  /** the live figures now, offered to the sampler as one more reading */
+  const readLive = async (s: (typeof servers)[number]) => {
+    const live = await s.source.live();
+    sampler.offer(s.ref.index, live);
+    return live;
+  };
+  const charted = (s: (typeof servers)[number], live: LiveFigures) => {
+    const samples = sampler.samples(s.ref.index, live.at);
+    // the reading now is the chart's last point, whether or not the ring took it
+    const last = samples.at(-1);
+    if (!last || last.at < live.at) samples.push(live);
+    return Object.fromEntries(
+      LIVE_FIGURES[s.ref.kind].filter((f) => f.chart).map((f) => [f.key, sparkline(samples, f)]),
+    );
+  };
+  const livePart = async (s: (typeof servers)[number]) => {
+    const live = await readLive(s);
+    return { live, charts: charted(s, live) };
+  };
   const metrics = async () => {
     const texts = await Promise.all(servers.map((s) => s.source.prometheus?.()));
     const present = texts.filter((t): t is string => t !== undefined);
@@ -200,16 +230,15 @@ export function panelApp(o: PanelOptions): Hono<Env> {
     const all = await eachServer(async (s) => ({ overview: await s.source.overview() }));
     return c.html(overviewPage(page(c), all, new Date()));
   });
-  app.get("/live", async (c) => {
-    return c.html(livePage(page(c), await eachServer(async (s) => ({ live: await s.source.live() }))));
-  });
-  app.get("/live.json", async (c) => {
-    return c.json(liveFiguresJson(await eachServer(async (s) => ({ live: await s.source.live() }))));
-  });
+  app.get("/live", async (c) => c.html(livePage(page(c), await eachServer(livePart))));
+  app.get("/live.json", async (c) => c.json(liveFiguresJson(await eachServer(livePart))));
   app.get("/history", async (c) => {
-    return c.html(
-      historyPage(page(c), await eachServer(async (s) => ({ days: await s.source.history?.() }))),
-    );
+    const parts = await eachServer(async (s) => {
+      const live = await readLive(s);
+      const today = todaySoFar(s.ref.kind, live, sampler.dayStart(s.ref.index, live.at));
+      return { days: await s.source.history?.(), today };
+    });
+    return c.html(historyPage(page(c), parts));
   });
   app.get("/metrics", (c) => metricsResponse(c));
 

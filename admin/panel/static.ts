@@ -19,10 +19,19 @@ svg.qr{display:block;width:200px;height:200px;max-width:100%;margin-top:.5em}
 svg.chart{max-width:100%;height:auto}.axis{stroke:#888}
 .first{fill:#0053d0}.second{fill:#5fb85f}.partial{opacity:.45}
 section+section{border-top:1px solid #ccc;margin-top:1em}.label{font-size:12px}.end{text-anchor:end}
-@media (max-width:600px){main{padding:.5em 1em}th,td{padding-right:.5em}input.id{font-size:.8rem}}
+tr.partial td{font-style:italic;color:#555}
+figure.spark{margin:0}svg.spark{display:block;width:160px;height:36px;max-width:100%}
+.spark-line{fill:none;stroke:#0053d0;stroke-width:1.5;stroke-linejoin:round}.spark-dot{fill:#0053d0}
+figure.spark figcaption{color:#555;font-size:.75rem}
+.spark-name{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+@media (max-width:600px){main{padding:.5em 1em}th,td{padding-right:.5em}input.id{font-size:.8rem}
+svg.spark{width:96px;height:28px}}
 `;
 
-/** Reloads the figures of /live every 2 s; without it the page is a static snapshot. */
+/**
+ * Reloads the figures of /live every 2 s and redraws their charts from the points the server
+ * computed; without it the page is a static snapshot.
+ */
 export const LIVE_JS = `"use strict";
 (function () {
   function format(n, unit) {
@@ -40,6 +49,16 @@ export const LIVE_JS = `"use strict";
         const server = f.servers[Number(el.getAttribute("data-server"))];
         const k = el.getAttribute("data-figure");
         if (server && k in server.values) el.textContent = format(server.values[k], el.getAttribute("data-unit"));
+      }
+      for (const el of document.querySelectorAll("figure[data-chart]")) {
+        const server = f.servers[Number(el.getAttribute("data-server"))];
+        const c = server && server.charts && server.charts[el.getAttribute("data-chart")];
+        if (!c) continue;
+        el.querySelector("polyline").setAttribute("points", c.points);
+        const dot = el.querySelector("circle");
+        dot.setAttribute("cx", c.last ? c.last.x : -10);
+        dot.setAttribute("cy", c.last ? c.last.y : -10);
+        el.querySelector(".spark-caption").textContent = c.caption;
       }
       f.servers.forEach(function (s, i) {
         const at = document.getElementById("at-" + i);

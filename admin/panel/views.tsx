@@ -20,6 +20,8 @@ import {
   type ServerKind,
 } from "../../core/server/panel_source.ts";
 import { historyChart } from "./chart.tsx";
+import { type Sparkline, sparklineSvg } from "./sparkline.tsx";
+import type { TodaySoFar } from "./today.ts";
 import { qrPath } from "../../core/encoding/qr.ts";
 
 export interface PageContext {
@@ -201,26 +203,35 @@ export function qrSvg(text: string) {
   );
 }
 
-/** `/live.json`: each server's figures by key, in the order of the servers. */
-export function liveFiguresJson(servers: readonly (Part & { live?: LiveFigures })[]) {
+/** What the live page shows of one server: its figures now, and each charted figure's last hour. */
+export interface LivePart extends Part {
+  readonly live?: LiveFigures;
+  /** by figure key, for the figures LIVE_FIGURES marks with `chart` */
+  readonly charts?: Readonly<Record<string, Sparkline>>;
+}
+
+/** `/live.json`: each server's figures and charts by key, in the order of the servers. */
+export function liveFiguresJson(servers: readonly LivePart[]) {
   return {
     at: new Date().toISOString(),
-    servers: servers.map(({ server, live, error }) => ({
+    servers: servers.map(({ server, live, charts, error }) => ({
       name: server.name,
       kind: server.kind,
-      ...(live ? { at: live.at.toISOString(), values: live.values } : { error, values: {} }),
+      ...(live
+        ? { at: live.at.toISOString(), values: live.values, charts: charts ?? {} }
+        : { error, values: {} }),
     })),
   };
 }
 
-export function livePage(ctx: PageContext, servers: readonly (Part & { live?: LiveFigures })[]) {
+export function livePage(ctx: PageContext, servers: readonly LivePart[]) {
   const refs = servers.map((s) => s.server);
   return layout(
     ctx,
     "Live figures",
     <>
       <p>
-        <a href="/live">Refresh</a> (the figures refresh by themselves while JavaScript is on)
+        <a href="/live">Refresh</a> (the figures and charts refresh by themselves while JavaScript is on)
       </p>
       {servers.map((part) =>
         section(refs, part, () => {
@@ -231,7 +242,7 @@ export function livePage(ctx: PageContext, servers: readonly (Part & { live?: Li
                 As of <time id={`at-${server.index}`}>{live.at.toISOString()}</time>
                 {live.fromTime && `; counters since ${live.fromTime.toISOString()}`}.
               </p>
-              <table>
+              <table class="live">
                 <tbody>
                   {LIVE_FIGURES[server.kind].map((f) => (
                     <tr>
@@ -244,9 +255,13 @@ export function livePage(ctx: PageContext, servers: readonly (Part & { live?: Li
                       >
                         {formatFigure(live.values[f.key] ?? 0, f.unit)}
                       </td>
-                      {live.limits?.[f.key] !== undefined && (
-                        <td class="limit">of {formatFigure(live.limits[f.key], f.unit)}</td>
-                      )}
+                      <td class="limit">
+                        {live.limits?.[f.key] !== undefined &&
+                          `of ${formatFigure(live.limits[f.key], f.unit)}`}
+                      </td>
+                      <td class="chart">
+                        {f.chart && part.charts?.[f.key] && sparklineSvg(server.index, f, part.charts[f.key])}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -260,55 +275,76 @@ export function livePage(ctx: PageContext, servers: readonly (Part & { live?: Li
   );
 }
 
-export function historyPage(
-  ctx: PageContext,
-  servers: readonly (Part & { days?: readonly DailyFigures[] })[],
-) {
+/** One server's part of the history page: the days its stats file logged, and today so far. */
+export interface HistoryPart extends Part {
+  /** undefined when the server's stats file cannot be read (a remote server) */
+  readonly days?: readonly DailyFigures[];
+  readonly today?: TodaySoFar;
+}
+
+const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+
+export function historyPage(ctx: PageContext, servers: readonly HistoryPart[]) {
   const refs = servers.map((s) => s.server);
   return layout(
     ctx,
     "Daily history",
     <>
       {servers.map((part) => {
-        const { server, days } = part;
+        const { server, days, today } = part;
         const columns = HISTORY[server.kind];
-        return section(refs, part, () =>
-          days === undefined
-            ? (
-              <p>
-                The daily history is read from the server's stats file: open the panel the server runs itself
-                ([ADMIN] in its INI file) to see it.
-              </p>
-            )
-            : days.length === 0
-            ? (
-              <p>
-                No daily stats yet (they are logged at midnight UTC when <code>log_stats</code> is on).
-              </p>
-            )
-            : (
-              <>
-                {historyChart(days, columns[0], columns[1])}
-                <table>
-                  <thead>
-                    <tr>
-                      <th>Day</th>
-                      {columns.map((c) => <th key={c.key}>{c.label}</th>)}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {days.map((d) => (
-                      <tr>
-                        <td>{d.day}</td>
-                        {columns.map((c) => (
-                          <td key={c.key}>{formatFigure(d.values[c.key] ?? 0, c.unit)}</td>
-                        ))}
-                      </tr>
+        return section(refs, part, () => (
+          <>
+            {days === undefined
+              ? (
+                <p>
+                  The days before today are read from the server's stats file: open the panel the server runs
+                  itself ([ADMIN] in its INI file) to see them.
+                </p>
+              )
+              : days.length === 0 && (
+                <p>
+                  No finished days yet: the server logs each day at 00:00 UTC when <code>log_stats</code>{" "}
+                  is on. Today's figures so far are read from its live counters.
+                </p>
+              )}
+            {historyChart(
+              [...days ?? [], ...today ? [today] : []],
+              columns[0],
+              columns[1],
+              today !== undefined,
+            )}
+            <table class="history">
+              <thead>
+                <tr>
+                  <th>Day</th>
+                  {columns.map((c) => <th key={c.key}>{c.label}</th>)}
+                </tr>
+              </thead>
+              <tbody>
+                {(days ?? []).map((d) => (
+                  <tr>
+                    <td>{d.day}</td>
+                    {columns.map((c) => <td key={c.key}>{formatFigure(d.values[c.key] ?? 0, c.unit)}</td>)}
+                  </tr>
+                ))}
+                {today && (
+                  <tr class="partial" id={`today-${server.index}`}>
+                    <td>
+                      {today.day}{" "}
+                      <small>
+                        (today so far, partial: {hhmm(today.since)} to {hhmm(today.at)} UTC)
+                      </small>
+                    </td>
+                    {columns.map((c) => (
+                      <td key={c.key}>{formatFigure(today.values[c.key] ?? 0, c.unit)}</td>
                     ))}
-                  </tbody>
-                </table>
-              </>
-            ));
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </>
+        ));
       })}
     </>,
   );

@@ -40,31 +40,38 @@ export interface FigureSpec {
   readonly key: string;
   readonly label: string;
   readonly unit?: "bytes";
+  /**
+   * The live page draws the last hour beside the number: a gauge's `level`, or a counter's `rate`
+   * (per minute).
+   */
+  readonly chart?: "level" | "rate";
+  /** A count of what there is (queues, files), not of events: a day's value is its value at the end. */
+  readonly gauge?: boolean;
 }
 
 /** The panel's live figures for each kind of server, in the order they are shown. */
 export const LIVE_FIGURES: Readonly<Record<ServerKind, readonly FigureSpec[]>> = {
   smp: [
-    { key: "clients", label: "Connected clients" },
+    { key: "clients", label: "Connected clients", chart: "level" },
     { key: "subscriptions", label: "Subscribed queues" },
-    { key: "qCount", label: "Queues" },
+    { key: "qCount", label: "Queues", chart: "level" },
     { key: "msgCount", label: "Stored messages" },
     { key: "qCreated", label: "Queues created" },
     { key: "qSecured", label: "Queues secured" },
     { key: "qDeletedAll", label: "Queues deleted" },
-    { key: "msgSent", label: "Messages sent" },
-    { key: "msgRecv", label: "Messages received" },
+    { key: "msgSent", label: "Messages sent", chart: "rate" },
+    { key: "msgRecv", label: "Messages received", chart: "rate" },
     { key: "msgExpired", label: "Messages expired" },
     { key: "proxyRequests", label: "Proxy requests (private routing)" },
     { key: "pMsgFwdsRecv", label: "Messages forwarded to this server" },
   ],
   xftp: [
-    { key: "clients", label: "Connected clients" },
-    { key: "filesCount", label: "Files" },
+    { key: "clients", label: "Connected clients", chart: "level" },
+    { key: "filesCount", label: "Files", chart: "level" },
     { key: "filesSize", label: "Stored bytes", unit: "bytes" },
     { key: "filesCreated", label: "Files created" },
-    { key: "filesUploaded", label: "Files uploaded" },
-    { key: "fileDownloads", label: "Chunk downloads" },
+    { key: "filesUploaded", label: "Files uploaded", chart: "rate" },
+    { key: "fileDownloads", label: "Chunk downloads", chart: "rate" },
     { key: "fileDownloadAcks", label: "Downloads acknowledged" },
     { key: "filesDeleted", label: "Files deleted" },
     { key: "filesExpired", label: "Files expired" },
@@ -116,21 +123,24 @@ export interface DailyFigures {
   readonly values: Readonly<Record<string, number>>;
 }
 
-/** The daily history's table columns; the first two are the chart's bars. */
+/**
+ * The daily history's table columns; the first two are the chart's bars. Every key is also a live
+ * figure's, so that today's row can be read from the live figures.
+ */
 export const HISTORY: Readonly<Record<ServerKind, readonly FigureSpec[]>> = {
   smp: [
     { key: "msgSent", label: "Sent" },
     { key: "msgRecv", label: "Received" },
     { key: "qCreated", label: "Queues created" },
-    { key: "qCount", label: "Queues" },
-    { key: "msgCount", label: "Messages" },
+    { key: "qCount", label: "Queues", gauge: true },
+    { key: "msgCount", label: "Messages", gauge: true },
   ],
   xftp: [
     { key: "filesUploaded", label: "Uploaded" },
     { key: "fileDownloads", label: "Downloads" },
     { key: "filesCreated", label: "Files created" },
-    { key: "filesCount", label: "Files" },
-    { key: "filesSize", label: "Stored bytes", unit: "bytes" },
+    { key: "filesCount", label: "Files", gauge: true },
+    { key: "filesSize", label: "Stored bytes", unit: "bytes", gauge: true },
   ],
 };
 

@@ -3,6 +3,7 @@ import { Ini, IniError } from "../config/ini.ts";
 import {
   formatBytes,
   formatOverview,
+  HISTORY,
   LIVE_FIGURES,
   liveValues,
   type PanelOverview,
@@ -109,4 +110,15 @@ Deno.test("formatBytes: binary multiples", () => {
     "64 KB",
     "5.0 GB",
   ]);
+});
+
+Deno.test("HISTORY: every column is a live figure, so that today's row can be read from the live figures", () => {
+  for (const kind of ["smp", "xftp"] as const) {
+    const live = LIVE_FIGURES[kind].map((f) => f.key);
+    assert.deepEqual(HISTORY[kind].filter((f) => !live.includes(f.key)), [], kind);
+    assert.ok(
+      LIVE_FIGURES[kind].some((f) => f.chart === "level") &&
+        LIVE_FIGURES[kind].some((f) => f.chart === "rate"),
+    );
+  }
 });

@@ -2,10 +2,12 @@
 import assert from "node:assert/strict";
 import { SECURITY_HEADERS } from "../../admin/panel/app.ts";
 import { LoginLimiter } from "../../admin/panel/auth.ts";
+import { LiveSampler } from "../../admin/panel/samples.ts";
 import {
   ADMIN_PW,
   cookiesOf,
   env,
+  fakeSource,
   form,
   hiddenCsrf,
   login,
@@ -182,6 +184,68 @@ Deno.test("panel: overview, live, history and metrics for the user role", async 
   assert.match(history, /2026-11-22/);
   assert.match(await get("/metrics"), /simplex_smp_queues_created 1/);
   assert.match(await get("/static/live.js"), /live\.json/);
+});
+
+Deno.test("panel: the live page charts the last hour of connections, queues and messages, drawn on the server", async () => {
+  const source = fakeSource();
+  const sampler = new LiveSampler([source], { intervalMs: 0 });
+  const { app } = testPanel({ servers: [{ name: "this server", source }], sampler });
+  const t = Date.now();
+  for (const [i, sent] of [[-120, 1], [-60, 5], [-1, 9]]) {
+    sampler.offer(0, {
+      at: new Date(t + i * 1000),
+      values: { clients: 2 + i / 60, qCount: 11, msgSent: sent },
+    });
+  }
+  const { cookie } = await login(app, USER_PW);
+  const html = await (await app.request("/live", { headers: { Cookie: cookie } })).text();
+  const charts = [...html.matchAll(/<figure class="spark" id="chart-0-(\w+)"/g)].map((m) => m[1]);
+  assert.deepEqual(charts, ["clients", "qCount", "msgSent", "msgRecv"]);
+  const line = (key: string) =>
+    new RegExp(`id="chart-0-${key}"[\\s\\S]*?<polyline class="spark-line" points="([^"]*)"`).exec(html)![1];
+  assert.equal(line("clients").split(" ").length, 4, "three readings and the one the page made");
+  assert.match(html, /Connected clients: <\/span><span class="spark-caption">0 to 3, last 2 min<\/span>/);
+  assert.match(
+    html,
+    /Messages sent per minute: <\/span><span class="spark-caption">up to [\d.]+\/min, last 2 min/,
+  );
+  const json = JSON.parse(await (await app.request("/live.json", { headers: { Cookie: cookie } })).text());
+  assert.equal(
+    json.servers[0].charts.qCount.caption,
+    "11, last 2 min",
+    "the script redraws from the same points",
+  );
+  assert.match(json.servers[0].charts.msgSent.points, /^[\d.]+,[\d.]+( [\d.]+,[\d.]+)+$/);
+});
+
+Deno.test("panel: the history page shows today's figures so far, marked as partial", async () => {
+  const source = fakeSource();
+  const midnight = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z");
+  const live = source.live;
+  source.live = async () => ({ ...await live(), fromTime: midnight });
+  const { app } = testPanel({ servers: [{ name: "this server", source }] });
+  const { cookie } = await login(app, USER_PW);
+  const html = await (await app.request("/history", { headers: { Cookie: cookie } })).text();
+  const today = /<tr class="partial" id="today-0">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? "";
+  assert.match(
+    today,
+    new RegExp(`${midnight.toISOString().slice(0, 10)} <small>\\(today so far, partial: 00:00 to`),
+  );
+  assert.deepEqual([...today.matchAll(/<td>(\d+)<\/td>/g)].map((m) => Number(m[1])), [17, 5, 0, 11, 42]);
+  assert.match(html, /<g class="partial"><title>[^<]*\(today so far\)/, "today's bars are drawn apart");
+  assert.match(html, /2026-11-22/, "after the logged days");
+});
+
+Deno.test("panel: today's row counts from the panel's first reading when the counters began before midnight", async () => {
+  const { app } = testPanel();
+  const { cookie } = await login(app, USER_PW);
+  const html = await (await app.request("/history", { headers: { Cookie: cookie } })).text();
+  const today = /<tr class="partial" id="today-0">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? "";
+  assert.deepEqual(
+    [...today.matchAll(/<td>(\d+)<\/td>/g)].map((m) => Number(m[1])),
+    [0, 0, 0, 11, 42],
+    "nothing counted yet since the first reading; the gauges as they are",
+  );
 });
 
 Deno.test("panel: the configuration page is admin-only and masks secrets", async () => {
