@@ -71,7 +71,7 @@ export function sparkline(samples: readonly LiveSample[], f: FigureSpec): Sparkl
     max > min ? SPARK_HEIGHT - PAD - ((v - min) / (max - min)) * (SPARK_HEIGHT - 2 * PAD) : SPARK_HEIGHT / 2;
   const xy = points.map((p) => ({ x: Math.round(x(p.t) * 10) / 10, y: Math.round(y(p.v) * 10) / 10 }));
   const range = f.chart === "rate"
-    ? `up to ${formatRate(max)}/min`
+    ? max === 0 ? "none" : `up to ${formatRate(max)}/min`
     : min === max
     ? formatFigure(max, f.unit)
     : `${formatFigure(min, f.unit)} to ${formatFigure(max, f.unit)}`;

@@ -9,22 +9,27 @@ nav{background:#0053d0;padding:.5em 1em;line-height:2}nav a,nav button{color:#ff
 nav button{background:none;border:1px solid #fff;cursor:pointer}
 form.inline{display:inline}main{padding:1em 2em}
 dt{font-weight:bold;margin-top:.5em}dd{margin-left:0}
-code,dd,td,th,p{overflow-wrap:anywhere}
+code,dd,p,table.settings td{overflow-wrap:anywhere}
 table{border-collapse:collapse;max-width:100%}th,td{text-align:left;padding:.2em 1em .2em 0;vertical-align:top}
 .error{color:#b00}.notice{color:#060}.hint{color:#555;max-width:40em}
 form.lookup label{display:block;margin-bottom:.5em}
-input.id{display:block;font-family:ui-monospace,monospace;width:46ch;max-width:100%;box-sizing:border-box}
+input.id{display:block;font-family:ui-monospace,monospace;width:46ch;max-width:100%;box-sizing:border-box;
+padding:.25em .3em;line-height:1.4}
 section.actions form{margin:.5em 0}
 svg.qr{display:block;width:200px;height:200px;max-width:100%;margin-top:.5em}
 svg.chart{max-width:100%;height:auto}.axis{stroke:#888}
 .first{fill:#0053d0}.second{fill:#5fb85f}.partial{opacity:.45}
 section+section{border-top:1px solid #ccc;margin-top:1em}.label{font-size:12px}.end{text-anchor:end}
 tr.partial td{font-style:italic;color:#555}
-figure.spark{margin:0}svg.spark{display:block;width:160px;height:36px;max-width:100%}
+table.live td,table.live th{vertical-align:middle}table.live td{white-space:nowrap}
+figure.spark{margin:.1em 0;display:flex;flex-wrap:wrap;align-items:center;column-gap:.5em;white-space:normal}
+svg.spark{display:block;width:160px;height:36px;max-width:100%}
 .spark-line{fill:none;stroke:#0053d0;stroke-width:1.5;stroke-linejoin:round}.spark-dot{fill:#0053d0}
 figure.spark figcaption{color:#555;font-size:.75rem}
 .spark-name{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%);white-space:nowrap}
+div.wide{overflow-x:auto}
 @media (max-width:600px){main{padding:.5em 1em}th,td{padding-right:.5em}input.id{font-size:.8rem}
+table.history{font-size:.8rem}
 svg.spark{width:96px;height:28px}}
 `;
 

@@ -78,16 +78,33 @@ export function loginPage(token: string, hint?: LoginHint, message?: string) {
 }
 
 /** Which password to type: the keys that hold it and their file, or how `admin serve` got it; never the password. */
-export function loginHintText(hint: LoginHint): string {
+export function loginHintText(hint: LoginHint) {
   if (hint.type === "controlPort") {
-    return "Log in with the control port password that simplex admin serve was started with " +
-      "(its --password, $SIMPLEX_ADMIN_PASSWORD or what its prompt was given).";
+    return (
+      <>
+        Log in with the control port password that <code>simplex admin serve</code> was started with (its{" "}
+        <code>--password</code>, <code>$SIMPLEX_ADMIN_PASSWORD</code> or what its prompt was given).
+      </>
+    );
   }
   const roles = [
-    hint.admin && `${hint.admin} for the admin role`,
-    hint.user && `${hint.user} for the user role (reads and moderates)`,
+    hint.admin && (
+      <>
+        <code>{hint.admin}</code> for the admin role
+      </>
+    ),
+    hint.user && (
+      <>
+        <code>{hint.user}</code> for the user role (reads and moderates)
+      </>
+    ),
   ].filter(Boolean);
-  return `Log in with a password from ${hint.file}: ${roles.join(", or ")}.`;
+  return (
+    <>
+      Log in with a password from <code>{hint.file}</code>: {roles[0]}
+      {roles[1] && <>, or {roles[1]}</>}.
+    </>
+  );
 }
 
 /** A server as the pages show it: its name (the address it was given, or "this server") and kind. */
@@ -314,35 +331,38 @@ export function historyPage(ctx: PageContext, servers: readonly HistoryPart[]) {
               columns[1],
               today !== undefined,
             )}
-            <table class="history">
-              <thead>
-                <tr>
-                  <th>Day</th>
-                  {columns.map((c) => <th key={c.key}>{c.label}</th>)}
-                </tr>
-              </thead>
-              <tbody>
-                {(days ?? []).map((d) => (
+            {/* a phone scrolls a wide table, not the page */}
+            <div class="wide">
+              <table class="history">
+                <thead>
                   <tr>
-                    <td>{d.day}</td>
-                    {columns.map((c) => <td key={c.key}>{formatFigure(d.values[c.key] ?? 0, c.unit)}</td>)}
+                    <th>Day</th>
+                    {columns.map((c) => <th key={c.key}>{c.label}</th>)}
                   </tr>
-                ))}
-                {today && (
-                  <tr class="partial" id={`today-${server.index}`}>
-                    <td>
-                      {today.day}{" "}
-                      <small>
-                        (today so far, partial: {hhmm(today.since)} to {hhmm(today.at)} UTC)
-                      </small>
-                    </td>
-                    {columns.map((c) => (
-                      <td key={c.key}>{formatFigure(today.values[c.key] ?? 0, c.unit)}</td>
-                    ))}
-                  </tr>
-                )}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {(days ?? []).map((d) => (
+                    <tr>
+                      <td>{d.day}</td>
+                      {columns.map((c) => <td key={c.key}>{formatFigure(d.values[c.key] ?? 0, c.unit)}</td>)}
+                    </tr>
+                  ))}
+                  {today && (
+                    <tr class="partial" id={`today-${server.index}`}>
+                      <td>
+                        {today.day}{" "}
+                        <small>
+                          (today so far, partial: {hhmm(today.since)} to {hhmm(today.at)} UTC)
+                        </small>
+                      </td>
+                      {columns.map((c) => (
+                        <td key={c.key}>{formatFigure(today.values[c.key] ?? 0, c.unit)}</td>
+                      ))}
+                    </tr>
+                  )}
+                </tbody>
+              </table>
+            </div>
           </>
         ));
       })}

@@ -19,6 +19,8 @@ import { VERSION } from "../../core/version.ts";
 export interface ServerOptions {
   /** run the web panel in the server, as `[ADMIN]` does */
   readonly panel?: boolean;
+  /** how often the panel reads the live figures for its charts (default 5 s) */
+  readonly sampleIntervalMs?: number;
 }
 
 export const ADMIN_PASSWORD = "adminpw";
@@ -53,7 +55,7 @@ export async function startTestRelay(o: ServerOptions = {}): Promise<TestRelay> 
     identity: relayIdentity,
     hostname: "127.0.0.1",
     log: () => {},
-    startPanel,
+    startPanel: (config, servers) => startPanel(config, servers, { sampleIntervalMs: o.sampleIntervalMs }),
   });
   const clients: SmpClient[] = [];
   return {
@@ -96,7 +98,7 @@ export async function startTestXftp(o: ServerOptions = {}): Promise<TestXftp> {
     identity: xftpIdentity,
     hostname: "127.0.0.1",
     log: () => {},
-    startPanel,
+    startPanel: (config, servers) => startPanel(config, servers, { sampleIntervalMs: o.sampleIntervalMs }),
   });
   const clients: TestClient[] = [];
   return {

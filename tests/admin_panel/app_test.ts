@@ -101,14 +101,14 @@ Deno.test("panel: the login page says which password to use, and never a passwor
   for (const res of [await app.request("/login", {}, env()), await loginAttempt(app, "wrong")]) {
     const html = await res.text();
     assert.match(
-      html,
+      html.replaceAll(/<\/?code>/g, ""),
       /id="login-hint">Log in with a password from \/etc\/opt\/simplex\/smp-server\.ini: \[ADMIN\] admin_password for the admin role, or \[AUTH\] control_port_user_password for the user role/,
     );
     assert.doesNotMatch(html, new RegExp(`${ADMIN_PW}|${USER_PW}`));
   }
   const serve = testPanel({ loginHint: { type: "controlPort" } }).app;
   assert.match(
-    await (await serve.request("/login", {}, env())).text(),
+    (await (await serve.request("/login", {}, env())).text()).replaceAll(/<\/?code>/g, ""),
     /the control port password that simplex admin serve was started with/,
   );
 });
