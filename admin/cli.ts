@@ -1,28 +1,38 @@
 /**
  * `simplex admin`: runs one control-port command against a relay or an XFTP server and prints the
  * answer as aligned tables, or as JSON with `--json`; `serve` runs the web panel over control ports.
- * Exit codes: 0 ok, 1 a server or connection error, 2 a usage error.
+ * A failure is thrown to the dispatcher (core/cli/dispatch.ts): a UsageError for a wrong command
+ * line (exit 2), a CommandError (the control client's errors are ones) naming the control port and
+ * what to do (exit 1).
  */
 import { type Command, UsageError } from "../core/cli/command.ts";
-import {
-  type BlockReason,
-  ControlClient,
-  ControlError,
-  type ControlRole,
-  parseControlAddress,
-} from "./control_client.ts";
+import type { Output } from "../core/cli/dispatch.ts";
+import { type BlockReason, ControlClient, type ControlRole, parseControlAddress } from "./control_client.ts";
 import { type AdminResult, renderResult } from "./render.ts";
-import type { ServeInvocation } from "./serve_command.ts";
 
 /** The port `simplex admin serve` listens on unless told otherwise. */
 export const DEFAULT_SERVE_PORT = 5228;
 
 export const PASSWORD_ENV = "SIMPLEX_ADMIN_PASSWORD";
 
+const CONNECTION_OPTIONS =
+  `  --server HOST:PORT  the control port ([TRANSPORT] control_port in the server's INI file)
+  --password P        the control port password; otherwise $${PASSWORD_ENV}, otherwise
+                      asked for without echo when stdin is a terminal
+  --json              print JSON for scripts instead of a table
+  -h, --help          show this help`;
+
+const EXIT_CODES = `Exit codes: 0 ok, 1 the server or the connection failed (refused, wrong password, role
+lacks the right, server error), 2 usage error.`;
+
+const ID_NOTE = `IDs are base64url, as the servers print them: a relay queue's sender ID (or short-link ID),
+an XFTP file's recipient ID. Put -- before an ID that starts with "--".`;
+
 export const ADMIN_USAGE = `simplex admin: run a command on a relay's or an XFTP server's control port
 
 Usage: simplex admin <command> --server HOST:PORT [--password P] [--json]
        simplex admin serve [--relay HOST:PORT]... [--xftp HOST:PORT]... [--port N] [--bind ADDR]
+       simplex admin <command> --help
 
 Commands (the role each needs: user = user or admin password, admin = admin password):
   stats                  the figures the web panel shows, then every counter (user)
@@ -33,30 +43,83 @@ Commands (the role each needs: user = user or admin password, admin = admin pass
   unblock ID             unblock a relay queue (user)
   delete ID              delete a relay queue (admin) or an XFTP file (user)
   save                   save the relay's messages, notifications and stats now (admin)
+  serve                  the web panel over one or more control ports
 
-An XFTP server's control port has block, delete and stats. IDs are base64url, as the
-servers print them: a relay queue's sender ID (or short-link ID), an XFTP file's
-recipient ID. Put -- before an ID that starts with "--".
+An XFTP server's control port has block, delete and stats. ${ID_NOTE}
 
 Options:
-  --server HOST:PORT  the control port ([TRANSPORT] control_port in the server's INI file)
-  --password P        the control port password; otherwise $${PASSWORD_ENV}, otherwise
-                      asked for without echo when stdin is a terminal
-  --json              print JSON for scripts instead of tables
-  -h, --help          show this help
+${CONNECTION_OPTIONS}
 
-serve: the web panel over the control ports of one or more servers, until Ctrl-C
+${EXIT_CODES}`;
+
+/** The `--help` of a command that runs on one control port. */
+const onePort = (synopsis: string, what: string, extra = "") =>
+  `Usage: simplex admin ${synopsis} --server HOST:PORT [--password P] [--json]
+
+${what}
+
+Options:
+${extra}${CONNECTION_OPTIONS}
+
+${EXIT_CODES}`;
+
+const SERVE_USAGE =
+  `Usage: simplex admin serve [--relay HOST:PORT]... [--xftp HOST:PORT]... [--port N] [--bind ADDR]
+
+The web panel over the control ports of one or more servers, until Ctrl-C.
+
+Options:
   --relay HOST:PORT   a relay's control port (repeatable)
   --xftp HOST:PORT    an XFTP server's control port (repeatable)
   --port N            the panel's port (default ${DEFAULT_SERVE_PORT})
   --bind ADDR         the panel's address (default 127.0.0.1; reach it over SSH or a proxy)
   --metrics-token T   lets Prometheus read /metrics with "Authorization: Bearer T"
-  The password opens every control port and is the panel's login password; the panel's
-  role is the lowest the control ports gave it. The daily history and the configuration
-  are only shown by a panel that a server runs itself ([ADMIN] in its INI file).
+  --password P        the control ports' password; otherwise $${PASSWORD_ENV}, otherwise
+                      asked for without echo when stdin is a terminal
+  -h, --help          show this help
 
-Exit codes: 0 ok, 1 server or connection error (refused, wrong password, role lacks the
-right, server error), 2 usage error.`;
+The password opens every control port and is the panel's login password; the panel's role is
+the lowest the control ports gave it. The daily history before today, the configuration and
+/metrics are only shown by a panel that a server runs itself ([ADMIN] in its INI file).
+
+${EXIT_CODES}`;
+
+/** Each subcommand's `--help`, as the dispatcher prints it for `simplex admin <command> --help`. */
+export const ADMIN_SUBCOMMANDS: Readonly<Record<string, string>> = {
+  stats: onePort(
+    "stats",
+    "The figures the web panel shows (computed by the same code), then every counter the server\n" +
+      "prints, and a relay's proxy statistics. Needs the user or the admin password.",
+  ),
+  clients: onePort(
+    "clients",
+    "A relay's client connections: ID, TLS session ID, times and subscriptions (never an address).\n" +
+      "Needs the admin password.",
+  ),
+  "server-info": onePort(
+    "server-info",
+    "A relay's connected clients and subscription counts; with the admin password also the totals\n" +
+      "counted over the connections. --json prints the fields the table names.",
+  ),
+  status: onePort(
+    "status ID",
+    `A relay queue's status, the day it was last used and its mode.\n\n${ID_NOTE}`,
+  ),
+  block: onePort(
+    "block ID [--reason spam|content]",
+    "Block a relay queue (its subscriber gets ERR BLOCKED; at most [AUTH] daily_block_queue_quota a\n" +
+      `day) or an XFTP file. Needs the user or the admin password.\n\n${ID_NOTE}`,
+    "  --reason R          why: spam (default) or content\n",
+  ),
+  unblock: onePort("unblock ID", `Unblock a relay queue (an XFTP server cannot unblock).\n\n${ID_NOTE}`),
+  delete: onePort(
+    "delete ID",
+    "Delete a relay queue with its messages (admin password) or an XFTP file (user password).\n\n" +
+      ID_NOTE,
+  ),
+  save: onePort("save", "Save the relay's messages, notifications and stats now. Needs the admin password."),
+  serve: SERVE_USAGE,
+};
 
 const COMMANDS_WITH_ID = new Set(["status", "block", "unblock", "delete"]);
 const COMMANDS = new Set(["stats", "clients", "server-info", "save", ...COMMANDS_WITH_ID]);
@@ -113,9 +176,11 @@ export function parseAdminArgs(args: readonly string[]): AdminInvocation {
         positional.push(a);
     }
   }
-  if (help) return { command: "", reason: "spam", server: "", json, help };
+  if (help) return { command: positional[0] ?? "", reason: "spam", server: "", json, help };
   const [command, id, ...extra] = positional;
-  if (command === undefined) throw new UsageError("no command given");
+  if (command === undefined) {
+    throw new UsageError(`no command given: ${Object.keys(ADMIN_SUBCOMMANDS).join(", ")}`);
+  }
   if (!COMMANDS.has(command)) throw new UsageError(`unknown command '${command}'`);
   if (COMMANDS_WITH_ID.has(command) && id === undefined) throw new UsageError(`${command} needs an ID`);
   if (!COMMANDS_WITH_ID.has(command) && id !== undefined) throw new UsageError(`${command} takes no ID`);
@@ -129,9 +194,8 @@ export function parseAdminArgs(args: readonly string[]): AdminInvocation {
   return { command, id, reason: (reason ?? "spam") as BlockReason, server, password, json, help };
 }
 
-export interface AdminIo {
-  out(text: string): void;
-  err(text: string): void;
+/** The dispatcher's output, and what `simplex admin` asks of its environment. */
+export interface AdminIo extends Output {
   /** an environment variable */
   env(name: string): string | undefined;
   /** asks for the password without echo; undefined when there is no terminal to ask at */
@@ -145,76 +209,43 @@ const processIo: AdminIo = {
   promptPassword: () => Deno.stdin.isTerminal() ? readPasswordFromTerminal() : Promise.resolve(undefined),
 };
 
-/** Runs `simplex admin …` and resolves to the exit code; usage errors are printed here (exit 2). */
+/**
+ * Runs `simplex admin …` and resolves to 0; throws UsageError or a CommandError (a ControlError)
+ * for the dispatcher to print.
+ */
 export async function runAdminCommand(args: string[], io: AdminIo = processIo): Promise<number> {
   if (args[0] === "serve" && !args.includes("--help") && !args.includes("-h")) {
     return await serve(args.slice(1), io);
   }
-  let inv: AdminInvocation;
-  try {
-    inv = parseAdminArgs(args);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.err(`simplex admin: ${e.message}\n`);
-    io.err(ADMIN_USAGE);
-    return 2;
-  }
+  const inv = parseAdminArgs(args);
   if (inv.help) {
-    io.out(ADMIN_USAGE);
+    io.out(ADMIN_SUBCOMMANDS[inv.command] ?? ADMIN_USAGE);
     return 0;
   }
   const password = await controlPassword(inv.password, io);
-  if (password === undefined) return 2;
-  let client: ControlClient | undefined;
+  const client = await ControlClient.connect(parseControlAddress(inv.server)!);
   try {
-    client = await ControlClient.connect(parseControlAddress(inv.server)!);
     const role = await client.auth(password);
     const result = await execute(client, inv, role);
     io.out(inv.json ? JSON.stringify(result.json, null, 2) : renderResult(result));
     return 0;
-  } catch (e) {
-    if (!(e instanceof ControlError)) throw e;
-    io.err(`simplex admin: ${e.message}`);
-    return 1;
   } finally {
-    await client?.close();
+    await client.close();
   }
 }
 
-/** The flag, else the environment, else a prompt; undefined (said on stderr) when there is none. */
-async function controlPassword(flag: string | undefined, io: AdminIo): Promise<string | undefined> {
+/** The flag, else the environment, else a prompt; a UsageError when there is none. */
+async function controlPassword(flag: string | undefined, io: AdminIo): Promise<string> {
   const password = flag ?? io.env(PASSWORD_ENV) ?? await io.promptPassword();
   if (password !== undefined && password !== "") return password;
-  io.err(`simplex admin: no password: give --password, set ${PASSWORD_ENV} or run in a terminal`);
-  return undefined;
+  throw new UsageError(`no password: give --password, set $${PASSWORD_ENV} or run in a terminal`);
 }
 
 async function serve(args: string[], io: AdminIo): Promise<number> {
   // the panel (Hono and its views) is loaded only for `serve`
   const { parseServeArgs, runServe } = await import("./serve_command.ts");
-  let inv: ServeInvocation;
-  try {
-    inv = parseServeArgs(args, DEFAULT_SERVE_PORT);
-  } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    io.err(`simplex admin serve: ${e.message}\n`);
-    io.err(ADMIN_USAGE);
-    return 2;
-  }
-  const password = await controlPassword(inv.password, io);
-  if (password === undefined) return 2;
-  try {
-    return await runServe(inv, password, io.out);
-  } catch (e) {
-    if (
-      e instanceof ControlError || e instanceof Deno.errors.AddrInUse ||
-      e instanceof Deno.errors.PermissionDenied
-    ) {
-      io.err(`simplex admin serve: ${(e as Error).message}`);
-      return 1;
-    }
-    throw e;
-  }
+  const inv = parseServeArgs(args, DEFAULT_SERVE_PORT);
+  return await runServe(inv, await controlPassword(inv.password, io), io.out);
 }
 
 async function execute(c: ControlClient, inv: AdminInvocation, role: ControlRole): Promise<AdminResult> {
@@ -226,7 +257,7 @@ async function execute(c: ControlClient, inv: AdminInvocation, role: ControlRole
     case "clients":
       return { type: "clients", json: { server, clients: await c.clients() } };
     case "server-info":
-      return { type: "info", json: { server, info: await c.serverInfo() } };
+      return { type: "info", json: { server, ...await c.serverInfo() } };
     case "status":
       return { type: "status", json: { server, id, ...await c.status(id) } };
     case "block":
@@ -268,12 +299,15 @@ async function readPasswordFromTerminal(): Promise<string | undefined> {
   return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
-export const admin: Command = {
-  name: "admin",
-  summary: "run a command on a relay's or an XFTP server's control port",
-  usage: ADMIN_USAGE,
-  run: (args) => runAdminCommand(args),
-};
+/** `simplex admin` for the dispatcher, with its terminal (tests give their own `io`). */
+export function adminCommandWith(io: AdminIo): Command {
+  return {
+    name: "admin",
+    summary: "run a command on a relay's or an XFTP server's control port, or its web panel",
+    usage: ADMIN_USAGE,
+    subcommands: ADMIN_SUBCOMMANDS,
+    run: (args) => runAdminCommand(args, io),
+  };
+}
 
-/** The same command under the name the other applications use (`relayCommand`, `xftpCommand`). */
-export const adminCommand = admin;
+export const adminCommand: Command = adminCommandWith(processIo);

@@ -16,55 +16,76 @@ import {
   type ServerKind,
 } from "../core/server/panel_source.ts";
 import { parseHostPort } from "../core/encoding/host_port.ts";
+import { parseServerInfo, type ServerInfo } from "./server_info.ts";
+import { CommandError } from "../core/cli/command.ts";
 
-export type { ServerKind };
+export type { ServerInfo, ServerKind };
 export type ControlRole = "CPRNone" | "CPRUser" | "CPRAdmin";
 
-/** Base of every error this module throws; `message` is meant for an operator. */
-export class ControlError extends Error {
+/**
+ * Base of every error this module throws. `message` is meant for an operator: it names the control
+ * port's address and says what to do, so `simplex admin` prints it as its one line (a CommandError).
+ */
+export class ControlError extends CommandError {
   override name = "ControlError";
 }
 
-/** Nothing listens at the address (or it could not be reached). */
+/** The way to turn a control port on, for the messages that need it. */
+const ENABLE_CONTROL_PORT =
+  "start the server with its control port on ([TRANSPORT] control_port in its INI " +
+  `file; "simplex relay control-port" turns it on for a relay set up without it, then restart the relay)`;
+
+/** Nothing listens at the address. */
 export class ConnectionRefusedError extends ControlError {
   override name = "ConnectionRefusedError";
   constructor(readonly address: string, cause?: unknown) {
-    super(`cannot connect to the control port at ${address}: connection refused`, { cause });
+    super(`the control port at ${address} refused the connection: ${ENABLE_CONTROL_PORT}`, { cause });
   }
 }
 
 /** `auth` left the session at CPRNone: the password matches neither the admin nor the user one. */
 export class WrongPasswordError extends ControlError {
   override name = "WrongPasswordError";
-  constructor() {
-    super("wrong control port password");
+  constructor(readonly address: string) {
+    super(
+      `the control port at ${address} refused the password: use [AUTH] control_port_admin_password ` +
+        "or control_port_user_password from the server's INI file",
+    );
   }
 }
 
 /** The server answered `AUTH`: the session's role lacks the right to run the command. */
 export class RoleRefusedError extends ControlError {
   override name = "RoleRefusedError";
-  constructor(readonly command: string, readonly role: ControlRole) {
+  constructor(readonly address: string, readonly command: string, readonly role: ControlRole) {
     super(
-      `'${command}' is not allowed for role ${role}` +
-        (role === "CPRUser" ? " (it needs the admin password)" : ""),
+      `the control port at ${address} does not allow '${command}' for role ${role}` +
+        (role === "CPRUser" ? ": it needs the admin password ([AUTH] control_port_admin_password)" : ""),
     );
   }
 }
 
-/** The server kind has no such command (e.g. `stats` on an XFTP server). */
+/** The server kind has no such command (e.g. `clients` on an XFTP server). */
 export class UnsupportedCommandError extends ControlError {
   override name = "UnsupportedCommandError";
-  constructor(readonly command: string, readonly kind: ServerKind) {
-    super(`the ${kind === "smp" ? "SMP relay" : "XFTP server"} control port has no '${command}' command`);
+  constructor(readonly address: string, readonly command: string, readonly kind: ServerKind) {
+    super(
+      `${address} is ${kind === "smp" ? "an SMP relay" : "an XFTP server"}'s control port, which has no ` +
+        `'${command}' command ("simplex admin --help" says which commands each server has)`,
+    );
   }
 }
 
 /** The server ran the command and answered with an error (`error: …`), e.g. an unknown queue. */
 export class CommandFailedError extends ControlError {
   override name = "CommandFailedError";
-  constructor(readonly command: string, readonly serverMessage: string) {
-    super(`${command}: ${describeServerError(serverMessage)}`);
+  constructor(
+    readonly address: string,
+    readonly kind: ServerKind,
+    readonly command: string,
+    readonly serverMessage: string,
+  ) {
+    super(describeServerError(address, kind, command, serverMessage));
   }
 }
 
@@ -73,9 +94,21 @@ export class ControlProtocolError extends ControlError {
   override name = "ControlProtocolError";
 }
 
-function describeServerError(line: string): string {
+function describeServerError(address: string, kind: ServerKind, command: string, line: string): string {
   const text = line.replace(/^error:?\s*/, "");
-  return text === "AUTH" ? "not found (AUTH)" : text;
+  if (text === "AUTH") {
+    return kind === "smp"
+      ? `the relay at ${address} has no queue with this ID (it answered AUTH to ${command}): give the ` +
+        "queue's sender ID or short-link ID, base64url"
+      : `the XFTP server at ${address} has no file with this ID (it answered AUTH to ${command}): give ` +
+        "the file's recipient ID, base64url";
+  }
+  const quota = /^reached limit of (\d+) queues blocked daily$/.exec(text);
+  if (quota) {
+    return `the server at ${address} has blocked its ${quota[1]} queues for today: wait for 00:00 UTC or ` +
+      "raise [AUTH] daily_block_queue_quota";
+  }
+  return `the server at ${address} answered ${command} with: ${text}`;
 }
 
 export interface ControlAddress {
@@ -121,9 +154,6 @@ export interface ControlClientRow {
   readonly age: number;
   readonly subscriptions: number;
 }
-
-/** `server-info` (relay): label → value as printed, e.g. `Clients` → `3`, `Ntf subscribed clients` → `1 [4]`. */
-export type ServerInfo = Readonly<Record<string, string>>;
 
 /** `status` (relay) of a queue. */
 export interface QueueStatusInfo {
@@ -198,11 +228,12 @@ export class ControlClient {
       if (e instanceof Deno.errors.ConnectionRefused || e instanceof Deno.errors.NotFound) {
         throw new ConnectionRefusedError(shown, e);
       }
-      throw new ControlError(`cannot connect to the control port at ${shown}: ${(e as Error).message}`, {
-        cause: e,
-      });
+      throw new ControlError(
+        `cannot connect to the control port at ${shown}: ${(e as Error).message}; check HOST:PORT`,
+        { cause: e },
+      );
     }
-    const lines = new LineReader(conn);
+    const lines = new LineReader(conn, shown);
     try {
       const first = await lines.next(timeoutMs);
       const kind = first === "SMP server control port"
@@ -230,12 +261,16 @@ export class ControlClient {
 
   /** `auth <password>`; throws WrongPasswordError when the password gives no role. A role is fixed per session. */
   async auth(password: string): Promise<ControlRole> {
-    if (!/^[\x21-\x7e]+$/.test(password) || /[@:/]/.test(password)) throw new WrongPasswordError();
+    if (!/^[\x21-\x7e]+$/.test(password) || /[@:/]/.test(password)) {
+      throw new WrongPasswordError(this.address);
+    }
     const lines = await this.command(`auth ${password}`);
     const m = /^Current role is (CPRNone|CPRUser|CPRAdmin)/.exec(lines[0] ?? "");
-    if (!m) throw new ControlProtocolError(`unexpected answer to auth: ${JSON.stringify(lines[0])}`);
+    if (!m) {
+      throw new ControlProtocolError(`${this.address} answered auth with ${JSON.stringify(lines[0])}`);
+    }
     this.#role = m[1] as ControlRole;
-    if (this.#role === "CPRNone") throw new WrongPasswordError();
+    if (this.#role === "CPRNone") throw new WrongPasswordError(this.address);
     return this.#role;
   }
 
@@ -252,7 +287,7 @@ export class ControlClient {
 
   async #exchange(line: string): Promise<string[]> {
     const name = line.split(" ", 1)[0];
-    await writeAll(this.#conn, new TextEncoder().encode(`${line}\nhelp\n`));
+    await writeAll(this.#conn, new TextEncoder().encode(`${line}\nhelp\n`), this.address);
     const answer: string[] = [];
     while (true) {
       const l = await this.#lines.next(this.#timeoutMs);
@@ -263,28 +298,42 @@ export class ControlClient {
         break;
       }
     }
-    if (answer.length === 1 && answer[0] === "AUTH") throw new RoleRefusedError(name, this.#role);
+    if (answer.length === 1 && answer[0] === "AUTH") {
+      throw new RoleRefusedError(this.address, name, this.#role);
+    }
     if (answer.length === 1 && answer[0] === UNKNOWN_COMMAND) {
-      throw new UnsupportedCommandError(name, this.kind);
+      throw new UnsupportedCommandError(this.address, name, this.kind);
     }
     return answer;
   }
 
   #supports(command: string): void {
-    if (!SUPPORTED[this.kind].has(command)) throw new UnsupportedCommandError(command, this.kind);
+    if (!SUPPORTED[this.kind].has(command)) {
+      throw new UnsupportedCommandError(this.address, command, this.kind);
+    }
+  }
+
+  /** Runs a parser of an answer; what it cannot read is said with this control port's address. */
+  #read<T>(parse: () => T): T {
+    try {
+      return parse();
+    } catch (e) {
+      throw new ControlProtocolError(`${this.address}: ${(e as Error).message}`, { cause: e });
+    }
   }
 
   /** Runs a command whose answer is one line: `ok…` is returned, anything else is CommandFailedError. */
   async #change(command: string, line: string): Promise<string> {
     const answer = await this.command(line);
     const first = answer.at(-1) ?? "";
-    if (!first.startsWith("ok")) throw new CommandFailedError(command, first);
+    if (!first.startsWith("ok")) throw new CommandFailedError(this.address, this.kind, command, first);
     return first;
   }
 
   async stats(): Promise<ServerStats> {
     this.#supports("stats");
-    return parseStats(await this.command("stats"));
+    const lines = await this.command("stats");
+    return this.#read(() => parseStats(lines));
   }
 
   /**
@@ -298,12 +347,11 @@ export class ControlClient {
       return { ...stats, figures: liveValues("xftp", { counters: stats.counters, clients }) };
     }
     const info = await this.serverInfo();
-    const count = (label: string) => Number(/^\d+/.exec(info[label] ?? "")?.[0] ?? 0);
     const figures = liveValues("smp", {
       counters: stats.counters,
       proxy: { pRelays: { requests: stats.proxy.pRelays?.requests ?? 0 } },
-      clients: count("Clients"),
-      subscriptions: count("SMP subscriptions"),
+      clients: info.clients,
+      subscriptions: info.smp.subscriptions,
     });
     return { ...stats, figures };
   }
@@ -312,26 +360,30 @@ export class ControlClient {
   async overview(): Promise<PanelOverview> {
     this.#supports("overview");
     const lines = await this.command("overview");
-    if (lines[0]?.startsWith("error")) throw new CommandFailedError("overview", lines[0]);
+    if (lines[0]?.startsWith("error")) {
+      throw new CommandFailedError(this.address, this.kind, "overview", lines[0]);
+    }
     return parseOverview(this.kind, lines);
   }
 
   async clients(): Promise<ControlClientRow[]> {
     this.#supports("clients");
-    return parseClients(await this.command("clients"));
+    const lines = await this.command("clients");
+    return this.#read(() => parseClients(lines));
   }
 
   async serverInfo(): Promise<ServerInfo> {
     this.#supports("server-info");
-    return parseLabelledLines(await this.command("server-info"));
+    const lines = await this.command("server-info");
+    return this.#read(() => parseServerInfo(lines));
   }
 
   /** A queue's status by its sender ID (or short-link ID), base64url. */
   async status(queueId: string): Promise<QueueStatusInfo> {
     this.#supports("status");
     const [line = ""] = await this.command(`status ${queueId}`);
-    if (line.startsWith("error")) throw new CommandFailedError("status", line);
-    return parseQueueStatus(line);
+    if (line.startsWith("error")) throw new CommandFailedError(this.address, this.kind, "status", line);
+    return this.#read(() => parseQueueStatus(line));
   }
 
   /** Blocks a relay queue (sender ID) or an XFTP file (recipient ID). */
@@ -357,14 +409,16 @@ export class ControlClient {
   async save(): Promise<void> {
     this.#supports("save");
     const answer = await this.command("save");
-    if (answer.at(-1) !== "server state saved!") throw new CommandFailedError("save", answer.at(-1) ?? "");
+    if (answer.at(-1) !== "server state saved!") {
+      throw new CommandFailedError(this.address, this.kind, "save", answer.at(-1) ?? "");
+    }
   }
 
   /** Says `quit` and closes the connection. */
   async close(): Promise<void> {
     try {
       await this.#queue;
-      await writeAll(this.#conn, new TextEncoder().encode("quit\n"));
+      await writeAll(this.#conn, new TextEncoder().encode("quit\n"), this.address);
     } catch {
       // already closed
     }
@@ -439,13 +493,6 @@ export function parseClients(lines: readonly string[]): ControlClientRow[] {
   });
 }
 
-function parseLabelledLines(lines: readonly string[]): ServerInfo {
-  return Object.fromEntries(lines.map((line) => {
-    const sep = line.indexOf(": ");
-    return sep < 0 ? [line, ""] : [line.slice(0, sep), line.slice(sep + 2)];
-  }));
-}
-
 /** `status: EntityBlocked (BlockingInfo {reason = BRSpam, …}), updatedAt: Just (…= N}), queueMode: Just QMMessaging` */
 export function parseQueueStatus(line: string): QueueStatusInfo {
   const m = /^status: (EntityActive|EntityOff|EntityBlocked.*), updatedAt: (.*), queueMode: (.*)$/.exec(line);
@@ -472,7 +519,7 @@ class LineReader {
   #pending?: Promise<number | null>;
   #chunk = new Uint8Array(4096);
 
-  constructor(conn: Deno.Conn) {
+  constructor(conn: Deno.Conn, readonly address: string) {
     this.#conn = conn;
   }
 
@@ -485,11 +532,19 @@ class LineReader {
         this.#pending,
         new Promise<"timeout">((res) => timer = setTimeout(() => res("timeout"), deadline - Date.now())),
       ]).catch((e) => {
-        throw new ControlProtocolError(`the control port connection failed: ${(e as Error).message}`);
+        throw new ControlProtocolError(`the control port at ${this.address} failed: ${(e as Error).message}`);
       }).finally(() => clearTimeout(timer));
-      if (n === "timeout") throw new ControlProtocolError("the control port did not answer in time");
+      if (n === "timeout") {
+        throw new ControlProtocolError(
+          `the control port at ${this.address} did not answer in ${
+            timeoutMs / 1000
+          } s: is the server overloaded?`,
+        );
+      }
       this.#pending = undefined;
-      if (n === null) throw new ControlProtocolError("the control port closed the connection");
+      if (n === null) {
+        throw new ControlProtocolError(`the control port at ${this.address} closed the connection`);
+      }
       this.#buffer += this.#decoder.decode(this.#chunk.subarray(0, n), { stream: true });
     }
     const i = this.#buffer.indexOf("\n");
@@ -499,11 +554,11 @@ class LineReader {
   }
 }
 
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array, address: string): Promise<void> {
   try {
     for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
   } catch (e) {
-    throw new ControlProtocolError(`the control port connection failed: ${(e as Error).message}`);
+    throw new ControlProtocolError(`the control port at ${address} failed: ${(e as Error).message}`);
   }
 }
 

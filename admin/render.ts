@@ -9,12 +9,13 @@ import type {
   ServerKind,
   StatsWithFigures,
 } from "./control_client.ts";
+import { serverInfoRows } from "./server_info.ts";
 
 /** A command's result; `json` is also what `--json` prints. */
 export type AdminResult =
   | { readonly type: "stats"; readonly json: { server: ServerKind; role: ControlRole } & StatsWithFigures }
   | { readonly type: "clients"; readonly json: { server: ServerKind; clients: ControlClientRow[] } }
-  | { readonly type: "info"; readonly json: { server: ServerKind; info: ServerInfo } }
+  | { readonly type: "info"; readonly json: { server: ServerKind } & ServerInfo }
   | { readonly type: "status"; readonly json: { server: ServerKind; id: string } & QueueStatusInfo }
   | {
     readonly type: "change";
@@ -85,8 +86,10 @@ export function renderResult(r: AdminResult): string {
         ]),
       );
     }
-    case "info":
-      return formatTable(["item", "value"], Object.entries(r.json.info));
+    case "info": {
+      const { server: _, ...info } = r.json;
+      return formatTable(["field", "value"], serverInfoRows(info));
+    }
     case "status": {
       const s = r.json;
       return formatTable(["field", "value"], [

@@ -4,7 +4,7 @@
  * password, and the panel's role is the lowest role the control ports gave it.
  */
 import { parseArgs } from "node:util";
-import { UsageError } from "../core/cli/command.ts";
+import { isParseArgsError, UsageError } from "../core/cli/command.ts";
 import { untilShutdownSignal } from "../core/server/shutdown_signal.ts";
 import { panelUrl, type RunningPanel } from "../core/server/panel_source.ts";
 import {
@@ -46,7 +46,7 @@ export function parseServeArgs(args: string[], defaultPort: number): ServeInvoca
       allowPositionals: false,
     }));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw isParseArgsError(e) ? new UsageError(e.message) : e;
   }
   const relays = values.relay ?? [], xftp = values.xftp ?? [];
   if (relays.length + xftp.length === 0) {
@@ -101,8 +101,10 @@ export async function startServe(o: ServeOptions, password: string): Promise<Run
         hostname: o.hostname,
         ...(role === "admin" ? { adminPassword: password } : { userPassword: password }),
         metricsToken: o.metricsToken,
+        loginHint: { type: "controlPort" },
       },
       servers.map((s) => ({ name: s.name, source: s.remote.source })),
+      { portSetting: "--port" },
     );
     return {
       panel,

@@ -7,17 +7,21 @@ import { encodeBase64Url } from "../core/encoding/base64.ts";
 import {
   type ConfigEntry,
   dailyCsvParser,
+  inactiveClientsEntries,
+  informationEntries,
   type ItemAction,
   type ItemLookup,
   liveValues,
+  onOff,
   panelConfigEntries,
   type PanelOverview,
   type PanelSource,
   readDailyHistory,
   setting,
+  webEntries,
 } from "../core/server/panel_source.ts";
 import type { RelayConfig } from "./config.ts";
-import { DEFAULT_SMP_PORT } from "./config.ts";
+import { DEFAULT_SMP_PORT, INI_FILE } from "./config.ts";
 import type { ControlTarget } from "./control.ts";
 import { relayControlTarget, relayGauges } from "./control_target.ts";
 import { renderPrometheus, type SocketCounts, STATS_DAILY_FILE, statsSnapshot } from "./metrics.ts";
@@ -86,7 +90,7 @@ export function relayPanelSource(o: RelayPanelSourceOptions): PanelSource {
       const r = await target.delete(id);
       return r.type === "deleted" ? { type: "done" } : { type: "notFound" };
     },
-    configuration: () => relayConfigEntries(config),
+    configuration: () => ({ path: `${config.cfgDir}/${INI_FILE}`, entries: relayConfigEntries(config) }),
     prometheus: () => renderPrometheus(snapshot()),
   };
 }
@@ -110,30 +114,53 @@ export function panelServerAddress(fingerprint: string, host: string, ports: rea
   return `smp://${fingerprint}@${host}${port}`;
 }
 
-/** The effective settings in the ini file's sections; passwords only say whether they are set. */
+/**
+ * Every setting the relay reads from smp-server.ini (relay/config.ts), by section, as it read them:
+ * defaults filled in, passwords only saying whether they are set.
+ */
 export function relayConfigEntries(c: RelayConfig): ConfigEntry[] {
   const e = setting;
+  const n = c.proxyNetwork;
+  const socks = n.socksProxy &&
+    `${
+      n.socksProxy.hostname.includes(":") ? `[${n.socksProxy.hostname}]` : n.socksProxy.hostname
+    }:${n.socksProxy.port}`;
   return [
-    e("TRANSPORT", "host", c.host),
-    e("TRANSPORT", "port", c.ports.join(",")),
-    e("TRANSPORT", "control_port", c.controlPort),
-    e("TRANSPORT", "log_tls_errors", c.logTlsErrors ? "on" : "off"),
-    e("TRANSPORT", "max_connections", c.maxConnections),
-    e("STORE_LOG", "enable", c.persistence ? "on" : "off"),
+    ...informationEntries(c.information),
+    e("STORE_LOG", "enable", onOff(c.persistence)),
     e("STORE_LOG", "expire_messages_days", c.messageTtlDays),
-    e("STORE_LOG", "expire_messages_on_start", c.expireOnStart ? "on" : "off"),
-    e("STORE_LOG", "expire_messages_on_send", c.expireOnSend ? "on" : "off"),
+    e("STORE_LOG", "expire_messages_on_start", onOff(c.expireOnStart)),
+    e("STORE_LOG", "expire_messages_on_send", onOff(c.expireOnSend)),
     e("STORE_LOG", "expire_ntfs_hours", c.notificationTtlHours),
-    e("STORE_LOG", "log_stats", c.logStats ? "on" : "off"),
+    e("STORE_LOG", "log_stats", onOff(c.logStats)),
     e("STORE_LOG", "prometheus_interval", c.prometheusInterval),
-    e("AUTH", "new_queues", c.newQueues ? "on" : "off"),
+    e("AUTH", "new_queues", onOff(c.newQueues)),
     e("AUTH", "create_password", c.createPassword, true),
     e("AUTH", "control_port_admin_password", c.controlAdminPassword, true),
     e("AUTH", "control_port_user_password", c.controlUserPassword, true),
     e("AUTH", "daily_block_queue_quota", c.dailyBlockQuota),
-    e("INACTIVE_CLIENTS", "disconnect", c.inactiveClients ? "on" : "off"),
-    e("INACTIVE_CLIENTS", "ttl", c.inactiveClients?.ttl),
-    e("INACTIVE_CLIENTS", "check_interval", c.inactiveClients?.checkInterval),
+    e("TRANSPORT", "host", c.host),
+    e("TRANSPORT", "port", c.ports.join(",")),
+    e("TRANSPORT", "log_tls_errors", onOff(c.logTlsErrors)),
+    e("TRANSPORT", "control_port", c.controlPort),
+    e("TRANSPORT", "max_connections", c.maxConnections),
+    e("TRANSPORT", "accept_service_credentials", onOff(c.acceptServiceCredentials)),
+    e("PROXY", "socks_proxy", socks),
+    e("PROXY", "socks_mode", n.socksMode),
+    e("PROXY", "host_mode", n.hostMode),
+    e(
+      "PROXY",
+      "required_host_mode",
+      n.requiredHostMode === undefined ? undefined : onOff(n.requiredHostMode),
+    ),
+    e(
+      "PROXY",
+      "own_server_domains",
+      c.ownServerDomains.length > 0 ? c.ownServerDomains.join(",") : undefined,
+    ),
+    e("PROXY", "client_concurrency", c.proxyClientConcurrency),
+    ...inactiveClientsEntries(c.inactiveClients),
+    ...webEntries(c.web),
     ...panelConfigEntries(c.panel),
   ];
 }

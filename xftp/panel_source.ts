@@ -8,17 +8,21 @@ import type { BlockingInfo } from "../core/smp/errors.ts";
 import {
   type ConfigEntry,
   dailyCsvParser,
+  inactiveClientsEntries,
+  informationEntries,
   type ItemAction,
   type ItemLookup,
   liveValues,
+  onOff,
   panelConfigEntries,
   type PanelOverview,
   type PanelSource,
   readDailyHistory,
   setting,
+  webEntries,
 } from "../core/server/panel_source.ts";
 import { VERSION } from "../core/version.ts";
-import { DEFAULT_XFTP_PORT, formatFileSize, type XftpConfig } from "./config.ts";
+import { DEFAULT_XFTP_PORT, formatFileSize, INI_FILE, type XftpConfig } from "./config.ts";
 import type { FileRec } from "./store.ts";
 import type { FileServer } from "./file_server.ts";
 import { renderPrometheus, STATS_DAILY_FILE } from "./stats.ts";
@@ -87,34 +91,42 @@ export function xftpPanelSource(o: XftpPanelSourceOptions): PanelSource {
     },
     block: (id, info: BlockingInfo) => act(id, (f) => files.blockFile(f, info)),
     delete: (id) => act(id, (f) => files.deleteFile(f)),
-    configuration: () => xftpConfigEntries(config),
+    configuration: () => ({ path: `${config.cfgDir}/${INI_FILE}`, entries: xftpConfigEntries(config) }),
     prometheus: () => renderPrometheus(files.stats, new Date()),
   };
 }
 
-/** The effective settings in the ini file's sections; passwords only say whether they are set. */
+/**
+ * Every setting the XFTP server reads from file-server.ini (xftp/config.ts), by section, as it read
+ * them: defaults filled in, passwords only saying whether they are set.
+ */
 export function xftpConfigEntries(c: XftpConfig): ConfigEntry[] {
   const e = setting;
   return [
-    e("TRANSPORT", "host", c.host),
-    e("TRANSPORT", "port", c.port),
-    e("TRANSPORT", "control_port", c.controlPort),
-    e("TRANSPORT", "log_tls_errors", c.logTlsErrors ? "on" : "off"),
-    e("STORE_LOG", "enable", c.storeLog ? "on" : "off"),
+    ...informationEntries(c.information),
+    e("STORE_LOG", "enable", onOff(c.storeLog)),
+    // the only value the server accepts
+    e("STORE_LOG", "store_files", "memory"),
     e("STORE_LOG", "expire_files_hours", c.fileExpirationHours),
-    e("STORE_LOG", "log_stats", c.logStats ? "on" : "off"),
+    e("STORE_LOG", "log_stats", onOff(c.logStats)),
     e("STORE_LOG", "prometheus_interval", c.prometheusInterval),
-    e("AUTH", "new_files", c.newFiles ? "on" : "off"),
+    e("AUTH", "new_files", onOff(c.newFiles)),
     e("AUTH", "create_password", c.createPassword, true),
     e("AUTH", "control_port_admin_password", c.controlAdminPassword, true),
     e("AUTH", "control_port_user_password", c.controlUserPassword, true),
+    e("TRANSPORT", "host", c.host),
+    e("TRANSPORT", "port", c.port),
+    e("TRANSPORT", "log_tls_errors", onOff(c.logTlsErrors)),
+    e("TRANSPORT", "control_port", c.controlPort),
     e("FILES", "path", c.filesPath),
     e("FILES", "storage_quota", c.storageQuota === undefined ? undefined : formatFileSize(c.storageQuota)),
-    e("INACTIVE_CLIENTS", "disconnect", c.inactiveClients ? "on" : "off"),
-    e("INACTIVE_CLIENTS", "ttl", c.inactiveClients?.ttl),
-    e("INACTIVE_CLIENTS", "check_interval", c.inactiveClients?.checkInterval),
-    e("WEB", "static_path", c.webStaticPath),
-    e("WEB", "cert", c.webCredential?.cert),
+    ...inactiveClientsEntries(c.inactiveClients),
+    ...webEntries({
+      staticPath: c.webStaticPath,
+      httpPort: c.webHttpPort,
+      httpsPort: c.webHttpsPort,
+      credential: c.webCredential,
+    }),
     ...panelConfigEntries(c.panel),
   ];
 }

@@ -17,7 +17,17 @@ import {
   randomToken,
   roleFor,
 } from "./auth.ts";
-import { DELETE_ROLE, type ItemAction, type PanelSource } from "../../core/server/panel_source.ts";
+import {
+  DELETE_ROLE,
+  type ItemAction,
+  LIVE_FIGURES,
+  type LiveFigures,
+  type LoginHint,
+  type PanelSource,
+} from "../../core/server/panel_source.ts";
+import { LiveSampler } from "./samples.ts";
+import { sparkline } from "./sparkline.tsx";
+import { todaySoFar } from "./today.ts";
 import { LIVE_JS, PANEL_CSS } from "./static.ts";
 import {
   configPage,
@@ -43,12 +53,19 @@ export interface PanelOptions {
   /** the servers shown, at least one */
   readonly servers: readonly PanelServer[];
   readonly passwords: PanelPasswords;
+  /** what the login page says about which password to use */
+  readonly loginHint?: LoginHint;
   /** served over TLS: cookies get `Secure` and the `__Host-` prefix */
   readonly secure?: boolean;
   /** lets a scraper read /metrics with `Authorization: Bearer <token>`; a session works too */
   readonly metricsToken?: string;
   readonly sessions?: PanelSessions;
   readonly loginLimiter?: LoginLimiter;
+  /**
+   * the readings behind the live page's charts and today's history row, one per server in order;
+   * default: one without a timer, fed by the pages' own readings
+   */
+  readonly sampler?: LiveSampler;
   /** the source address a login comes from, only to rate-limit it; default: Deno.serve's `remoteAddr` */
   readonly clientAddress?: (c: Context) => string | undefined;
 }
@@ -95,6 +112,26 @@ export function panelApp(o: PanelOptions): Hono<Env> {
         return { server: s.ref, error } as { server: ServerRef; error?: string } & Partial<T>;
       }
     }));
+  const sampler = o.sampler ?? new LiveSampler(servers.map((s) => s.source));
+  /** the live figures now, offered to the sampler as one more reading */
+  const readLive = async (s: (typeof servers)[number]) => {
+    const live = await s.source.live();
+    sampler.offer(s.ref.index, live);
+    return live;
+  };
+  const charted = (s: (typeof servers)[number], live: LiveFigures) => {
+    const samples = sampler.samples(s.ref.index, live.at);
+    // the reading now is the chart's last point, whether or not the ring took it
+    const last = samples.at(-1);
+    if (!last || last.at < live.at) samples.push(live);
+    return Object.fromEntries(
+      LIVE_FIGURES[s.ref.kind].filter((f) => f.chart).map((f) => [f.key, sparkline(samples, f)]),
+    );
+  };
+  const livePart = async (s: (typeof servers)[number]) => {
+    const live = await readLive(s);
+    return { live, charts: charted(s, live) };
+  };
   const metrics = async () => {
     const texts = await Promise.all(servers.map((s) => s.source.prometheus?.()));
     const present = texts.filter((t): t is string => t !== undefined);
@@ -128,7 +165,7 @@ export function panelApp(o: PanelOptions): Hono<Env> {
     const current = getCookie(c, loginCookie);
     const token = current && /^[A-Za-z0-9_-]{43}=$/.test(current) ? current : randomToken();
     setCookie(c, loginCookie, token, { ...cookie, maxAge: 600 });
-    return c.html(loginPage(token));
+    return c.html(loginPage(token, o.loginHint));
   });
 
   app.post("/login", async (c) => {
@@ -146,7 +183,7 @@ export function panelApp(o: PanelOptions): Hono<Env> {
       limiter.recordFailure(address);
       const token = randomToken();
       setCookie(c, loginCookie, token, { ...cookie, maxAge: 600 });
-      return c.html(loginPage(token, "Wrong password."), 401);
+      return c.html(loginPage(token, o.loginHint, "Wrong password."), 401);
     }
     deleteCookie(c, loginCookie, cookie);
     const { id } = sessions.create(role);
@@ -193,16 +230,15 @@ export function panelApp(o: PanelOptions): Hono<Env> {
     const all = await eachServer(async (s) => ({ overview: await s.source.overview() }));
     return c.html(overviewPage(page(c), all, new Date()));
   });
-  app.get("/live", async (c) => {
-    return c.html(livePage(page(c), await eachServer(async (s) => ({ live: await s.source.live() }))));
-  });
-  app.get("/live.json", async (c) => {
-    return c.json(liveFiguresJson(await eachServer(async (s) => ({ live: await s.source.live() }))));
-  });
+  app.get("/live", async (c) => c.html(livePage(page(c), await eachServer(livePart))));
+  app.get("/live.json", async (c) => c.json(liveFiguresJson(await eachServer(livePart))));
   app.get("/history", async (c) => {
-    return c.html(
-      historyPage(page(c), await eachServer(async (s) => ({ days: await s.source.history?.() }))),
-    );
+    const parts = await eachServer(async (s) => {
+      const live = await readLive(s);
+      const today = todaySoFar(s.ref.kind, live, sampler.dayStart(s.ref.index, live.at));
+      return { days: await s.source.history?.(), today };
+    });
+    return c.html(historyPage(page(c), parts));
   });
   app.get("/metrics", (c) => metricsResponse(c));
 
@@ -211,7 +247,7 @@ export function panelApp(o: PanelOptions): Hono<Env> {
       return c.html(errorPage(page(c), "Forbidden", "The configuration is for the admin role."), 403);
     }
     return c.html(
-      configPage(page(c), await eachServer(async (s) => ({ entries: await s.source.configuration?.() }))),
+      configPage(page(c), await eachServer(async (s) => ({ config: await s.source.configuration?.() }))),
     );
   });
 

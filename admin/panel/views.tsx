@@ -6,7 +6,6 @@
 import type { Child } from "hono/jsx";
 import type { PanelRole } from "./auth.ts";
 import {
-  type ConfigEntry,
   type DailyFigures,
   DELETE_ROLE,
   formatBytes,
@@ -15,10 +14,14 @@ import {
   type ItemLookup,
   LIVE_FIGURES,
   type LiveFigures,
+  type LoginHint,
+  type PanelConfiguration,
   type PanelOverview,
   type ServerKind,
 } from "../../core/server/panel_source.ts";
 import { historyChart } from "./chart.tsx";
+import { type Sparkline, sparklineSvg } from "./sparkline.tsx";
+import type { TodaySoFar } from "./today.ts";
 import { qrPath } from "../../core/encoding/qr.ts";
 
 export interface PageContext {
@@ -58,18 +61,49 @@ export function layout(ctx: PageContext, title: string, body: Child, scripts: st
   );
 }
 
-export function loginPage(token: string, message?: string) {
+export function loginPage(token: string, hint?: LoginHint, message?: string) {
   return layout(
     {},
     "Log in",
     <form method="post" action="/login">
       {message && <p class="error" role="alert">{message}</p>}
+      {hint && <p class="hint" id="login-hint">{loginHintText(hint)}</p>}
       <input type="hidden" name="csrf" value={token} />
       <label>
         Password <input type="password" name="password" autocomplete="current-password" required autofocus />
       </label>
       <button type="submit">Log in</button>
     </form>,
+  );
+}
+
+/** Which password to type: the keys that hold it and their file, or how `admin serve` got it; never the password. */
+export function loginHintText(hint: LoginHint) {
+  if (hint.type === "controlPort") {
+    return (
+      <>
+        Log in with the control port password that <code>simplex admin serve</code> was started with (its{" "}
+        <code>--password</code>, <code>$SIMPLEX_ADMIN_PASSWORD</code> or what its prompt was given).
+      </>
+    );
+  }
+  const roles = [
+    hint.admin && (
+      <>
+        <code>{hint.admin}</code> for the admin role
+      </>
+    ),
+    hint.user && (
+      <>
+        <code>{hint.user}</code> for the user role (reads and moderates)
+      </>
+    ),
+  ].filter(Boolean);
+  return (
+    <>
+      Log in with a password from <code>{hint.file}</code>: {roles[0]}
+      {roles[1] && <>, or {roles[1]}</>}.
+    </>
   );
 }
 
@@ -186,26 +220,35 @@ export function qrSvg(text: string) {
   );
 }
 
-/** `/live.json`: each server's figures by key, in the order of the servers. */
-export function liveFiguresJson(servers: readonly (Part & { live?: LiveFigures })[]) {
+/** What the live page shows of one server: its figures now, and each charted figure's last hour. */
+export interface LivePart extends Part {
+  readonly live?: LiveFigures;
+  /** by figure key, for the figures LIVE_FIGURES marks with `chart` */
+  readonly charts?: Readonly<Record<string, Sparkline>>;
+}
+
+/** `/live.json`: each server's figures and charts by key, in the order of the servers. */
+export function liveFiguresJson(servers: readonly LivePart[]) {
   return {
     at: new Date().toISOString(),
-    servers: servers.map(({ server, live, error }) => ({
+    servers: servers.map(({ server, live, charts, error }) => ({
       name: server.name,
       kind: server.kind,
-      ...(live ? { at: live.at.toISOString(), values: live.values } : { error, values: {} }),
+      ...(live
+        ? { at: live.at.toISOString(), values: live.values, charts: charts ?? {} }
+        : { error, values: {} }),
     })),
   };
 }
 
-export function livePage(ctx: PageContext, servers: readonly (Part & { live?: LiveFigures })[]) {
+export function livePage(ctx: PageContext, servers: readonly LivePart[]) {
   const refs = servers.map((s) => s.server);
   return layout(
     ctx,
     "Live figures",
     <>
       <p>
-        <a href="/live">Refresh</a> (the figures refresh by themselves while JavaScript is on)
+        <a href="/live">Refresh</a> (the figures and charts refresh by themselves while JavaScript is on)
       </p>
       {servers.map((part) =>
         section(refs, part, () => {
@@ -216,7 +259,7 @@ export function livePage(ctx: PageContext, servers: readonly (Part & { live?: Li
                 As of <time id={`at-${server.index}`}>{live.at.toISOString()}</time>
                 {live.fromTime && `; counters since ${live.fromTime.toISOString()}`}.
               </p>
-              <table>
+              <table class="live">
                 <tbody>
                   {LIVE_FIGURES[server.kind].map((f) => (
                     <tr>
@@ -229,9 +272,13 @@ export function livePage(ctx: PageContext, servers: readonly (Part & { live?: Li
                       >
                         {formatFigure(live.values[f.key] ?? 0, f.unit)}
                       </td>
-                      {live.limits?.[f.key] !== undefined && (
-                        <td class="limit">of {formatFigure(live.limits[f.key], f.unit)}</td>
-                      )}
+                      <td class="limit">
+                        {live.limits?.[f.key] !== undefined &&
+                          `of ${formatFigure(live.limits[f.key], f.unit)}`}
+                      </td>
+                      <td class="chart">
+                        {f.chart && part.charts?.[f.key] && sparklineSvg(server.index, f, part.charts[f.key])}
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -245,55 +292,79 @@ export function livePage(ctx: PageContext, servers: readonly (Part & { live?: Li
   );
 }
 
-export function historyPage(
-  ctx: PageContext,
-  servers: readonly (Part & { days?: readonly DailyFigures[] })[],
-) {
+/** One server's part of the history page: the days its stats file logged, and today so far. */
+export interface HistoryPart extends Part {
+  /** undefined when the server's stats file cannot be read (a remote server) */
+  readonly days?: readonly DailyFigures[];
+  readonly today?: TodaySoFar;
+}
+
+const hhmm = (d: Date) => d.toISOString().slice(11, 16);
+
+export function historyPage(ctx: PageContext, servers: readonly HistoryPart[]) {
   const refs = servers.map((s) => s.server);
   return layout(
     ctx,
     "Daily history",
     <>
       {servers.map((part) => {
-        const { server, days } = part;
+        const { server, days, today } = part;
         const columns = HISTORY[server.kind];
-        return section(refs, part, () =>
-          days === undefined
-            ? (
-              <p>
-                The daily history is read from the server's stats file: open the panel the server runs itself
-                ([ADMIN] in its INI file) to see it.
-              </p>
-            )
-            : days.length === 0
-            ? (
-              <p>
-                No daily stats yet (they are logged at midnight UTC when <code>log_stats</code> is on).
-              </p>
-            )
-            : (
-              <>
-                {historyChart(days, columns[0], columns[1])}
-                <table>
-                  <thead>
+        return section(refs, part, () => (
+          <>
+            {days === undefined
+              ? (
+                <p>
+                  The days before today are read from the server's stats file: open the panel the server runs
+                  itself ([ADMIN] in its INI file) to see them.
+                </p>
+              )
+              : days.length === 0 && (
+                <p>
+                  No finished days yet: the server logs each day at 00:00 UTC when <code>log_stats</code>{" "}
+                  is on. Today's figures so far are read from its live counters.
+                </p>
+              )}
+            {historyChart(
+              [...days ?? [], ...today ? [today] : []],
+              columns[0],
+              columns[1],
+              today !== undefined,
+            )}
+            {/* a phone scrolls a wide table, not the page */}
+            <div class="wide">
+              <table class="history">
+                <thead>
+                  <tr>
+                    <th>Day</th>
+                    {columns.map((c) => <th key={c.key}>{c.label}</th>)}
+                  </tr>
+                </thead>
+                <tbody>
+                  {(days ?? []).map((d) => (
                     <tr>
-                      <th>Day</th>
-                      {columns.map((c) => <th key={c.key}>{c.label}</th>)}
+                      <td>{d.day}</td>
+                      {columns.map((c) => <td key={c.key}>{formatFigure(d.values[c.key] ?? 0, c.unit)}</td>)}
                     </tr>
-                  </thead>
-                  <tbody>
-                    {days.map((d) => (
-                      <tr>
-                        <td>{d.day}</td>
-                        {columns.map((c) => (
-                          <td key={c.key}>{formatFigure(d.values[c.key] ?? 0, c.unit)}</td>
-                        ))}
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </>
-            ));
+                  ))}
+                  {today && (
+                    <tr class="partial" id={`today-${server.index}`}>
+                      <td>
+                        {today.day}{" "}
+                        <small>
+                          (today so far, partial: {hhmm(today.since)} to {hhmm(today.at)} UTC)
+                        </small>
+                      </td>
+                      {columns.map((c) => (
+                        <td key={c.key}>{formatFigure(today.values[c.key] ?? 0, c.unit)}</td>
+                      ))}
+                    </tr>
+                  )}
+                </tbody>
+              </table>
+            </div>
+          </>
+        ));
       })}
     </>,
   );
@@ -316,10 +387,21 @@ export interface ModerationView {
   readonly message?: string;
 }
 
+/**
+ * The actions that apply to what a lookup found: Block for an active (or off) item, Unblock for a
+ * blocked one where the server can unblock; without a lookup, every action the server has.
+ */
+export function applicableActions(v: ModerationView): { block: boolean; unblock: boolean } {
+  const status = v.found?.type === "found" ? v.found.status : undefined;
+  if (status === undefined) return { block: true, unblock: v.canUnblock };
+  return { block: status !== "blocked", unblock: status === "blocked" && v.canUnblock };
+}
+
 export function moderationPage(ctx: PageContext, v: ModerationView) {
   const { server, id, found } = v;
   const item = ITEM[server.kind];
   const canDelete = ctx.role === "admin" || DELETE_ROLE[server.kind] === "user";
+  const can = applicableActions(v);
   const hidden = (
     <>
       {csrfField(ctx)}
@@ -328,7 +410,7 @@ export function moderationPage(ctx: PageContext, v: ModerationView) {
     </>
   );
   const actions = id && (found?.type === "found" || v.noLookup) && (
-    <section>
+    <section class="actions">
       {found?.type === "found" && (
         <p id="item-status">
           Status: <strong>{found.status}</strong>
@@ -339,22 +421,27 @@ export function moderationPage(ctx: PageContext, v: ModerationView) {
       {v.noLookup && (
         <p id="item-status">This server's control port cannot look {item}s up; its actions work by ID.</p>
       )}
-      <form method="post" action="/moderation/block">
-        {hidden}
-        <label>
-          Reason{" "}
-          <select name="reason">
-            <option value="spam">spam</option>
-            <option value="content">content</option>
-          </select>
-        </label>
-        <button type="submit">Block…</button>
-      </form>
-      {v.canUnblock && (
+      {can.block && (
+        <form method="post" action="/moderation/block">
+          {hidden}
+          <label>
+            Reason{" "}
+            <select name="reason">
+              <option value="spam">spam</option>
+              <option value="content">content</option>
+            </select>
+          </label>{" "}
+          <button type="submit">Block…</button>
+        </form>
+      )}
+      {can.unblock && (
         <form method="post" action="/moderation/unblock">
           {hidden}
           <button type="submit">Unblock…</button>
         </form>
+      )}
+      {found?.type === "found" && found.status === "blocked" && !v.canUnblock && (
+        <p>This server cannot unblock a {item}; it can only be deleted.</p>
       )}
       {canDelete && (
         <form method="post" action="/moderation/delete">
@@ -369,7 +456,7 @@ export function moderationPage(ctx: PageContext, v: ModerationView) {
     "Moderation",
     <>
       {v.message && <p class="notice" role="status">{v.message}</p>}
-      <form method="get" action="/moderation">
+      <form method="get" action="/moderation" class="lookup">
         {v.servers.length > 1 && (
           <label>
             Server{" "}
@@ -383,8 +470,17 @@ export function moderationPage(ctx: PageContext, v: ModerationView) {
           </label>
         )}
         <label>
-          {item === "queue" ? "Queue" : "File"} ID ({ID_HINT[server.kind]}){" "}
-          <input name="id" value={id ?? ""} required />
+          {item === "queue" ? "Queue" : "File"} ID ({ID_HINT[server.kind]})
+          {/* 44 characters: a 32-byte ID in base64url with its padding */}
+          <input
+            name="id"
+            class="id"
+            value={id ?? ""}
+            size={44}
+            required
+            autocomplete="off"
+            autocapitalize="off"
+          />
         </label>
         {v.servers.length === 1 && <input type="hidden" name="server" value="0" />}
         <button type="submit">Look up</button>
@@ -427,7 +523,7 @@ export function confirmPage(
 
 export function configPage(
   ctx: PageContext,
-  servers: readonly (Part & { entries?: readonly ConfigEntry[] })[],
+  servers: readonly (Part & { config?: PanelConfiguration })[],
 ) {
   const refs = servers.map((s) => s.server);
   return layout(
@@ -435,25 +531,38 @@ export function configPage(
     "Configuration",
     <>
       {servers.map((part) =>
-        section(
-          refs,
-          part,
-          () =>
-            part.entries === undefined
-              ? <p>The configuration is only shown by the panel the server runs itself.</p>
-              : (
-                <table>
-                  <tbody>
-                    {part.entries.map((e) => (
-                      <tr>
-                        <th>[{e.section}] {e.key}</th>
-                        <td>{e.value}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              ),
-        )
+        section(refs, part, () => {
+          const config = part.config;
+          if (config === undefined) {
+            return <p>The configuration is only shown by the panel the server runs itself.</p>;
+          }
+          const sections = Map.groupBy(config.entries, (e) => e.section);
+          return (
+            <>
+              <p>
+                Every setting the server reads from{" "}
+                <code class="ini-path">{config.path}</code>, as it read them at start (defaults filled in;
+                passwords and tokens only say whether they are set). Edit the file and restart the server to
+                change them.
+              </p>
+              {[...sections].map(([name, entries]) => (
+                <>
+                  <h3 id={`ini-${part.server.index}-${name}`}>[{name}]</h3>
+                  <table class="settings">
+                    <tbody>
+                      {entries.map((e) => (
+                        <tr>
+                          <th>{e.key}</th>
+                          <td>{e.value}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </>
+              ))}
+            </>
+          );
+        })
       )}
     </>,
   );

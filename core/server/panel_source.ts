@@ -11,6 +11,8 @@
  */
 import { type Ini, IniError } from "../config/ini.ts";
 import type { BlockingInfo } from "../smp/errors.ts";
+import { INFORMATION_KEYS, type ServerInformation } from "./info_page.ts";
+import type { WebConfig } from "./static_site.ts";
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -38,31 +40,38 @@ export interface FigureSpec {
   readonly key: string;
   readonly label: string;
   readonly unit?: "bytes";
+  /**
+   * The live page draws the last hour beside the number: a gauge's `level`, or a counter's `rate`
+   * (per minute).
+   */
+  readonly chart?: "level" | "rate";
+  /** A count of what there is (queues, files), not of events: a day's value is its value at the end. */
+  readonly gauge?: boolean;
 }
 
 /** The panel's live figures for each kind of server, in the order they are shown. */
 export const LIVE_FIGURES: Readonly<Record<ServerKind, readonly FigureSpec[]>> = {
   smp: [
-    { key: "clients", label: "Connected clients" },
+    { key: "clients", label: "Connected clients", chart: "level" },
     { key: "subscriptions", label: "Subscribed queues" },
-    { key: "qCount", label: "Queues" },
+    { key: "qCount", label: "Queues", chart: "level" },
     { key: "msgCount", label: "Stored messages" },
     { key: "qCreated", label: "Queues created" },
     { key: "qSecured", label: "Queues secured" },
     { key: "qDeletedAll", label: "Queues deleted" },
-    { key: "msgSent", label: "Messages sent" },
-    { key: "msgRecv", label: "Messages received" },
+    { key: "msgSent", label: "Messages sent", chart: "rate" },
+    { key: "msgRecv", label: "Messages received", chart: "rate" },
     { key: "msgExpired", label: "Messages expired" },
     { key: "proxyRequests", label: "Proxy requests (private routing)" },
     { key: "pMsgFwdsRecv", label: "Messages forwarded to this server" },
   ],
   xftp: [
-    { key: "clients", label: "Connected clients" },
-    { key: "filesCount", label: "Files" },
+    { key: "clients", label: "Connected clients", chart: "level" },
+    { key: "filesCount", label: "Files", chart: "level" },
     { key: "filesSize", label: "Stored bytes", unit: "bytes" },
     { key: "filesCreated", label: "Files created" },
-    { key: "filesUploaded", label: "Files uploaded" },
-    { key: "fileDownloads", label: "Chunk downloads" },
+    { key: "filesUploaded", label: "Files uploaded", chart: "rate" },
+    { key: "fileDownloads", label: "Chunk downloads", chart: "rate" },
     { key: "fileDownloadAcks", label: "Downloads acknowledged" },
     { key: "filesDeleted", label: "Files deleted" },
     { key: "filesExpired", label: "Files expired" },
@@ -114,21 +123,24 @@ export interface DailyFigures {
   readonly values: Readonly<Record<string, number>>;
 }
 
-/** The daily history's table columns; the first two are the chart's bars. */
+/**
+ * The daily history's table columns; the first two are the chart's bars. Every key is also a live
+ * figure's, so that today's row can be read from the live figures.
+ */
 export const HISTORY: Readonly<Record<ServerKind, readonly FigureSpec[]>> = {
   smp: [
     { key: "msgSent", label: "Sent" },
     { key: "msgRecv", label: "Received" },
     { key: "qCreated", label: "Queues created" },
-    { key: "qCount", label: "Queues" },
-    { key: "msgCount", label: "Messages" },
+    { key: "qCount", label: "Queues", gauge: true },
+    { key: "msgCount", label: "Messages", gauge: true },
   ],
   xftp: [
     { key: "filesUploaded", label: "Uploaded" },
     { key: "fileDownloads", label: "Downloads" },
     { key: "filesCreated", label: "Files created" },
-    { key: "filesCount", label: "Files" },
-    { key: "filesSize", label: "Stored bytes", unit: "bytes" },
+    { key: "filesCount", label: "Files", gauge: true },
+    { key: "filesSize", label: "Stored bytes", unit: "bytes", gauge: true },
   ],
 };
 
@@ -155,6 +167,12 @@ export interface ConfigEntry {
   readonly value: string;
 }
 
+/** The configuration page: the INI file the server read, and every setting it reads, as it read them. */
+export interface PanelConfiguration {
+  readonly path: string;
+  readonly entries: readonly ConfigEntry[];
+}
+
 export interface PanelSource {
   readonly kind: ServerKind;
   overview(): Awaitable<PanelOverview>;
@@ -166,7 +184,8 @@ export interface PanelSource {
   block(id: Uint8Array, info: BlockingInfo): Awaitable<ItemAction>;
   unblock?(id: Uint8Array): Awaitable<ItemAction>;
   delete(id: Uint8Array): Awaitable<ItemAction>;
-  configuration?(): Awaitable<readonly ConfigEntry[]>;
+  /** undefined when the source cannot read it (a remote server) */
+  configuration?(): Awaitable<PanelConfiguration>;
   /** Prometheus text exposition with the reference's metric names */
   prometheus?(): Awaitable<string>;
 }
@@ -175,6 +194,20 @@ export interface PanelSource {
 export const DELETE_ROLE: Readonly<Record<ServerKind, "admin" | "user">> = { smp: "admin", xftp: "user" };
 
 export const MASKED = "********";
+
+/**
+ * Which password the login page asks for, never the password: the INI file's keys that set the
+ * panel's passwords (a panel a server runs), or the control port password (`simplex admin serve`).
+ */
+export type LoginHint =
+  | {
+    readonly type: "ini";
+    readonly file: string;
+    /** the key that set each role's password, e.g. `[AUTH] control_port_admin_password`; unset: no such role */
+    readonly admin?: string;
+    readonly user?: string;
+  }
+  | { readonly type: "controlPort" };
 
 /** `[ADMIN]` in smp-server.ini or file-server.ini: the web panel served in the server's process. */
 export interface PanelConfig {
@@ -187,6 +220,8 @@ export interface PanelConfig {
   /** PEM files of a certificate chain and its key, to serve over HTTPS */
   readonly certFile?: string;
   readonly keyFile?: string;
+  /** what the login page says about the password; none: it says nothing */
+  readonly loginHint?: LoginHint;
 }
 
 export interface RunningPanel {
@@ -214,8 +249,11 @@ export function parsePanelConfig(
 ): PanelConfig | undefined {
   const port = ini.int("ADMIN", "port", undefined, 0, 65535);
   if (port === undefined) return undefined;
-  const adminPassword = ini.string("ADMIN", "admin_password") || controlPasswords.admin;
-  const userPassword = ini.string("ADMIN", "user_password") || controlPasswords.user;
+  const own = { admin: ini.string("ADMIN", "admin_password"), user: ini.string("ADMIN", "user_password") };
+  const adminPassword = own.admin || controlPasswords.admin;
+  const userPassword = own.user || controlPasswords.user;
+  const origin = (role: "admin" | "user", password: string | undefined) =>
+    !password ? undefined : own[role] ? `[ADMIN] ${role}_password` : `[AUTH] control_port_${role}_password`;
   if (!adminPassword && !userPassword) {
     throw new IniError(
       `${ini.path}: [ADMIN] port is set but there is no password: set [ADMIN] admin_password ` +
@@ -235,6 +273,12 @@ export function parsePanelConfig(
     metricsToken: ini.string("ADMIN", "metrics_token") || undefined,
     certFile,
     keyFile,
+    loginHint: {
+      type: "ini",
+      file: ini.path,
+      admin: origin("admin", adminPassword),
+      user: origin("user", userPassword),
+    },
   };
 }
 
@@ -256,7 +300,10 @@ export function panelIniSection(defaultPort: number): string {
 `;
 }
 
-/** `[ADMIN]` as the configuration page shows it: the passwords and token only say whether they are set. */
+/**
+ * `[ADMIN]` as the configuration page shows it: the passwords (with the control port's as their
+ * default) and the token only say whether they are set.
+ */
 export function panelConfigEntries(p: PanelConfig | undefined): ConfigEntry[] {
   if (!p) return [setting("ADMIN", "port", undefined)];
   return [
@@ -266,8 +313,39 @@ export function panelConfigEntries(p: PanelConfig | undefined): ConfigEntry[] {
     setting("ADMIN", "user_password", p.userPassword, true),
     setting("ADMIN", "metrics_token", p.metricsToken, true),
     setting("ADMIN", "cert", p.certFile),
+    setting("ADMIN", "key", p.keyFile),
   ];
 }
+
+/** `[INFORMATION]`, every key the servers read (core/server/info_page.ts). */
+export function informationEntries(info: ServerInformation): ConfigEntry[] {
+  return INFORMATION_KEYS.map(([key]) => setting("INFORMATION", key, info[key]));
+}
+
+/** `[WEB]`: the static site, its ports and the certificate for browsers (the key file is a path). */
+export function webEntries(w: WebConfig): ConfigEntry[] {
+  return [
+    setting("WEB", "static_path", w.staticPath),
+    setting("WEB", "http", w.httpPort),
+    setting("WEB", "https", w.httpsPort),
+    setting("WEB", "cert", w.credential?.cert),
+    setting("WEB", "key", w.credential?.key),
+  ];
+}
+
+/** `[INACTIVE_CLIENTS]`: ttl and check_interval only count when disconnect is on. */
+export function inactiveClientsEntries(
+  i: { readonly ttl: number; readonly checkInterval: number } | undefined,
+): ConfigEntry[] {
+  return [
+    setting("INACTIVE_CLIENTS", "disconnect", onOff(i !== undefined)),
+    setting("INACTIVE_CLIENTS", "ttl", i?.ttl),
+    setting("INACTIVE_CLIENTS", "check_interval", i?.checkInterval),
+  ];
+}
+
+/** A flag as the INI files write it. */
+export const onOff = (b: boolean) => (b ? "on" : "off");
 
 /** `http://127.0.0.1:5225/`, as the servers print where their panel is. */
 export function panelUrl(

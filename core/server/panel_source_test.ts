@@ -3,6 +3,7 @@ import { Ini, IniError } from "../config/ini.ts";
 import {
   formatBytes,
   formatOverview,
+  HISTORY,
   LIVE_FIGURES,
   liveValues,
   type PanelOverview,
@@ -22,6 +23,12 @@ Deno.test("[ADMIN]: off without a port; bind 127.0.0.1 and the control port's pa
     metricsToken: undefined,
     certFile: undefined,
     keyFile: undefined,
+    loginHint: {
+      type: "ini",
+      file: "s.ini",
+      admin: "[AUTH] control_port_admin_password",
+      user: "[AUTH] control_port_user_password",
+    },
   });
   const own = panel("[ADMIN]\nport = 1\nbind = 0.0.0.0\nadmin_password = x\nmetrics_token = t\n", {
     admin: "a",
@@ -29,6 +36,11 @@ Deno.test("[ADMIN]: off without a port; bind 127.0.0.1 and the control port's pa
   assert.equal(own?.adminPassword, "x");
   assert.equal(own?.hostname, "0.0.0.0");
   assert.equal(own?.metricsToken, "t");
+  assert.deepEqual(
+    own?.loginHint,
+    { type: "ini", file: "s.ini", admin: "[ADMIN] admin_password", user: undefined },
+    "the login page names the key that set each password, never the password",
+  );
 });
 
 Deno.test("[ADMIN]: no password, half a certificate or a bad port are errors that name the file", () => {
@@ -98,4 +110,15 @@ Deno.test("formatBytes: binary multiples", () => {
     "64 KB",
     "5.0 GB",
   ]);
+});
+
+Deno.test("HISTORY: every column is a live figure, so that today's row can be read from the live figures", () => {
+  for (const kind of ["smp", "xftp"] as const) {
+    const live = LIVE_FIGURES[kind].map((f) => f.key);
+    assert.deepEqual(HISTORY[kind].filter((f) => !live.includes(f.key)), [], kind);
+    assert.ok(
+      LIVE_FIGURES[kind].some((f) => f.chart === "level") &&
+        LIVE_FIGURES[kind].some((f) => f.chart === "rate"),
+    );
+  }
 });

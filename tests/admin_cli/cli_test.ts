@@ -1,29 +1,17 @@
 /** `simplex admin` against a real relay and XFTP server: in process, and once as a subprocess. */
 import assert from "node:assert/strict";
-import { type AdminIo, runAdminCommand } from "../../admin/cli.ts";
 import { ControlClient, parseControlAddress } from "../../admin/control_client.ts";
 import { encodeBase64Url } from "../../core/encoding/base64.ts";
 import { createQueue, errType, text } from "../relay/_harness.ts";
 import { createChunk, downloadChunk, errorOf, makeChunk, uploadChunk } from "../xftp_server/_harness.ts";
-import { ADMIN_PASSWORD, closedAddress, startTestRelay, startTestXftp, USER_PASSWORD } from "./_servers.ts";
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
-
-async function admin(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const out: string[] = [], err: string[] = [];
-  const io: AdminIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: (name) => env[name],
-    promptPassword: () => Promise.resolve(undefined),
-  };
-  const code = await runAdminCommand(args, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
+import {
+  ADMIN_PASSWORD,
+  closedAddress,
+  runAdmin,
+  startTestRelay,
+  startTestXftp,
+  USER_PASSWORD,
+} from "./_servers.ts";
 
 Deno.test("stats: a table and --json with the figures the control port prints", async () => {
   const relay = await startTestRelay();
@@ -31,12 +19,12 @@ Deno.test("stats: a table and --json with the figures the control port prints", 
     const rcv = await relay.connect();
     for (let i = 0; i < 3; i++) await createQueue(rcv);
     const s = ["--server", relay.controlAddress, "--password", USER_PASSWORD];
-    const table = await admin(["stats", ...s]);
+    const table = await runAdmin(["stats", ...s]);
     assert.equal(table.code, 0, table.err);
     assert.match(table.out, /^stat\s+value$/m);
     assert.match(table.out, /^qCreated\s+3$/m);
     assert.match(table.out, /^proxy\s+requests\s+successes/m);
-    const json = await admin(["stats", ...s, "--json"]);
+    const json = await runAdmin(["stats", ...s, "--json"]);
     assert.equal(json.code, 0, json.err);
     const parsed = JSON.parse(json.out);
     assert.equal(parsed.server, "smp");
@@ -64,23 +52,23 @@ Deno.test("block, unblock and delete: the queue's subscriber feels each at once"
     const q = await createQueue(rcv);
     const sid = encodeBase64Url(q.ids.sndId);
     const user = ["--server", relay.controlAddress, "--password", USER_PASSWORD];
-    const status = await admin(["status", sid, ...user]);
+    const status = await runAdmin(["status", sid, ...user]);
     assert.match(status.out, /^status\s+active$/m);
-    const blocked = await admin(["block", sid, "--reason", "content", ...user]);
+    const blocked = await runAdmin(["block", sid, "--reason", "content", ...user]);
     assert.equal(blocked.code, 0, blocked.err);
     assert.match(blocked.out, /^ok, queue blocked: EntityBlocked \(BlockingInfo \{reason = BRContent/);
     assert.equal(errType((await rcv.nextEvent()).msg), "BLOCKED");
     const send = (s: string) =>
       snd.request(q.ids.sndId, { type: "SEND", notification: false, body: text(s) });
     assert.equal(errType(await send("x")), "BLOCKED");
-    assert.match((await admin(["status", sid, ...user, "--json"])).out, /"blockReason": "content"/);
-    const unblocked = await admin(["unblock", sid, ...user]);
+    assert.match((await runAdmin(["status", sid, ...user, "--json"])).out, /"blockReason": "content"/);
+    const unblocked = await runAdmin(["unblock", sid, ...user]);
     assert.match(unblocked.out, /^ok, queue unblocked/);
     assert.equal(errType(await send("y")), "OK");
-    const refused = await admin(["delete", sid, ...user]);
+    const refused = await runAdmin(["delete", sid, ...user]);
     assert.equal(refused.code, 1);
-    assert.match(refused.err, /'delete' is not allowed for role CPRUser \(it needs the admin password\)/);
-    const deleted = await admin([
+    assert.match(refused.err, /does not allow 'delete' for role CPRUser: it needs the admin password/);
+    const deleted = await runAdmin([
       "delete",
       sid,
       "--server",
@@ -93,9 +81,9 @@ Deno.test("block, unblock and delete: the queue's subscriber feels each at once"
     assert.equal(JSON.parse(deleted.out).messagesDeleted, 1);
     const events = [await rcv.nextEvent(), await rcv.nextEvent()].map((e) => e.msg.type);
     assert.ok(events.includes("DELD"), `got ${events}`);
-    const gone = await admin(["status", sid, ...user]);
+    const gone = await runAdmin(["status", sid, ...user]);
     assert.equal(gone.code, 1);
-    assert.match(gone.err, /status: not found \(AUTH\)/);
+    assert.match(gone.err, /has no queue with this ID \(it answered AUTH to status\)/);
   } finally {
     await relay.close();
   }
@@ -106,23 +94,33 @@ Deno.test("clients, server-info and save need the right role; the password may c
   try {
     await relay.connect();
     const server = ["--server", relay.controlAddress];
-    const asUser = await admin(["clients", ...server], { SIMPLEX_ADMIN_PASSWORD: USER_PASSWORD });
+    const asUser = await runAdmin(["clients", ...server], { SIMPLEX_ADMIN_PASSWORD: USER_PASSWORD });
     assert.equal(asUser.code, 1);
-    assert.match(asUser.err, /not allowed for role CPRUser/);
+    assert.match(asUser.err, /for role CPRUser: it needs the admin password/);
     const env = { SIMPLEX_ADMIN_PASSWORD: ADMIN_PASSWORD };
-    const clients = await admin(["clients", ...server], env);
+    const clients = await runAdmin(["clients", ...server], env);
     assert.equal(clients.code, 0, clients.err);
     assert.match(clients.out, /^clientId\s+sessionId\s+connected/);
     assert.match(clients.out, /\byes\b/);
-    assert.equal(JSON.parse((await admin(["clients", ...server, "--json"], env)).out).clients.length, 1);
-    assert.match((await admin(["server-info", ...server], env)).out, /^Clients\s+1$/m);
-    const save = await admin(["save", ...server], env);
+    assert.equal(JSON.parse((await runAdmin(["clients", ...server, "--json"], env)).out).clients.length, 1);
+    const info = await runAdmin(["server-info", ...server], env);
+    assert.match(info.out, /^clients\s+1$/m);
+    assert.match(info.out, /^viaClients\.smp\.subscriptions\s+0$/m, "the admin role's totals");
+    const json = JSON.parse((await runAdmin(["server-info", ...server, "--json"], env)).out);
+    assert.deepEqual(json.ntf, {
+      subscriptions: 0,
+      subscribedClients: 0,
+      subscribedClientIds: [],
+      subscribedClientsCount2: 0,
+      subscribedClientIds2: [],
+    });
+    const save = await runAdmin(["save", ...server], env);
     assert.equal(save.code, 0, save.err);
     assert.equal(save.out, "server state saved");
     // the flag wins over the environment
-    const wrong = await admin(["stats", ...server, "--password", "nope"], env);
+    const wrong = await runAdmin(["stats", ...server, "--password", "nope"], env);
     assert.equal(wrong.code, 1);
-    assert.match(wrong.err, /wrong control port password/);
+    assert.match(wrong.err, /refused the password/);
   } finally {
     await relay.close();
   }
@@ -136,24 +134,24 @@ Deno.test("XFTP: block and delete files; commands the XFTP control port lacks ar
     const ia = await createChunk(c, a), ib = await createChunk(c, b);
     assert.equal(errorOf(await uploadChunk(c, ib.senderId, b)), "OK");
     const user = ["--server", xftp.controlAddress, "--password", USER_PASSWORD];
-    const blocked = await admin(["block", encodeBase64Url(ib.recipientIds[0]), ...user]);
+    const blocked = await runAdmin(["block", encodeBase64Url(ib.recipientIds[0]), ...user]);
     assert.equal(blocked.code, 0, blocked.err);
     assert.equal(blocked.out, "ok");
     assert.equal(errorOf(await downloadChunk(c, ib.recipientIds[0], b.recipients[0])), "BLOCKED");
-    const deleted = await admin(["delete", encodeBase64Url(ia.recipientIds[0]), ...user, "--json"]);
+    const deleted = await runAdmin(["delete", encodeBase64Url(ia.recipientIds[0]), ...user, "--json"]);
     assert.equal(deleted.code, 0, deleted.err);
     assert.deepEqual(JSON.parse(deleted.out), {
       server: "xftp",
       id: encodeBase64Url(ia.recipientIds[0]),
       message: "ok",
     });
-    const again = await admin(["delete", encodeBase64Url(ia.recipientIds[0]), ...user]);
+    const again = await runAdmin(["delete", encodeBase64Url(ia.recipientIds[0]), ...user]);
     assert.equal(again.code, 1);
-    assert.match(again.err, /delete: not found \(AUTH\)/);
-    const clients = await admin(["clients", ...user]);
+    assert.match(again.err, /has no file with this ID \(it answered AUTH to delete\)/);
+    const clients = await runAdmin(["clients", ...user]);
     assert.equal(clients.code, 1);
-    assert.match(clients.err, /XFTP server control port has no 'clients' command/);
-    const stats = await admin(["stats", ...user, "--json"]);
+    assert.match(clients.err, /is an XFTP server's control port, which has no 'clients' command/);
+    const stats = await runAdmin(["stats", ...user, "--json"]);
     assert.equal(stats.code, 0, stats.err);
     assert.equal(JSON.parse(stats.out).counters.filesBlocked, 1);
   } finally {
@@ -162,21 +160,23 @@ Deno.test("XFTP: block and delete files; commands the XFTP control port lacks ar
 });
 
 Deno.test("refused connections, wrong passwords and usage errors have their exit codes", async () => {
-  const refused = await admin(["stats", "--server", closedAddress(), "--password", "x"]);
+  const refused = await runAdmin(["stats", "--server", closedAddress(), "--password", "x"]);
   assert.equal(refused.code, 1);
-  assert.match(refused.err, /cannot connect to the control port at 127\.0\.0\.1:\d+: connection refused/);
+  assert.match(refused.err, /the control port at 127\.0\.0\.1:\d+ refused the connection/);
   const relay = await startTestRelay();
   try {
-    const wrong = await admin(["stats", "--server", relay.controlAddress, "--password", "wrong"]);
+    const wrong = await runAdmin(["stats", "--server", relay.controlAddress, "--password", "wrong"]);
     assert.equal(wrong.code, 1);
-    assert.match(wrong.err, /wrong control port password/);
+    assert.match(wrong.err, /refused the password/);
   } finally {
     await relay.close();
   }
   const usage = async (args: string[], pattern: RegExp) => {
-    const r = await admin(args);
+    const r = await runAdmin(args);
     assert.equal(r.code, 2, args.join(" "));
     assert.match(r.err, pattern);
+    assert.equal(r.err.split("\n").length, 1, "one line, not the whole usage");
+    assert.match(r.err, /; "simplex admin( [a-z-]+)? --help" lists the options$/);
   };
   await usage([], /no command given/);
   await usage(["frobnicate", "--server", ":1"], /unknown command 'frobnicate'/);
@@ -187,10 +187,27 @@ Deno.test("refused connections, wrong passwords and usage errors have their exit
   await usage(["stats", "--server", ":1", "--bogus"], /unknown option '--bogus'/);
   // regression: a base64url ID may start with '-'
   await usage(["block", "-aYYe58YJX_MJeg4kUJJuQ==", "--reason", "rude", "--server", ":1"], /spam or content/);
-  await usage(["stats", "--server", ":1"], /no password: give --password, set SIMPLEX_ADMIN_PASSWORD/);
-  const help = await admin(["--help"]);
+  await usage(["stats", "--server", ":1"], /no password: give --password, set \$SIMPLEX_ADMIN_PASSWORD/);
+  const help = await runAdmin(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.out, /Usage: simplex admin <command> --server HOST:PORT/);
+});
+
+Deno.test("each admin command has its own --help, wherever the flag is", async () => {
+  for (
+    const [args, first] of [
+      [["stats", "--help"], "Usage: simplex admin stats --server HOST:PORT"],
+      [["block", "X", "-h"], "Usage: simplex admin block ID [--reason spam|content]"],
+      [["server-info", "--server", ":1", "--help"], "Usage: simplex admin server-info"],
+      [["serve", "--relay", ":1", "--help"], "Usage: simplex admin serve [--relay HOST:PORT]"],
+    ] as const
+  ) {
+    const r = await runAdmin([...args]);
+    assert.equal(r.code, 0, args.join(" "));
+    assert.ok(r.out.startsWith(first), `${args.join(" ")}: ${r.out.split("\n")[0]}`);
+  }
+  assert.match((await runAdmin(["block", "--help"])).out, /--reason R\s+why: spam \(default\) or content/);
+  assert.match((await runAdmin(["serve", "--help"])).out, /--metrics-token T/);
 });
 
 Deno.test("as a subprocess: stats --json with the password from the environment, never on the command line", async () => {
@@ -214,7 +231,7 @@ Deno.test("as a subprocess: stats --json with the password from the environment,
     assert.equal(JSON.parse(ok.out).counters.qCreated, 1);
     const refused = await run(["clients", "--server", relay.controlAddress], USER_PASSWORD);
     assert.equal(refused.code, 1);
-    assert.match(refused.err, /not allowed for role CPRUser/);
+    assert.match(refused.err, /for role CPRUser: it needs the admin password/);
     const usage = await run(["stats", "--server", relay.controlAddress], "");
     assert.equal(usage.code, 2, "no password and no terminal to ask at");
     const help = await run(["--help"], "");

@@ -42,7 +42,9 @@ Deno.test("relay: stats parse into the numbers the control port prints; roles ar
     assert.equal(stats.fromTime, new Date(stats.fromTime).toISOString());
     assert.ok(Object.keys(stats.proxy).length > 0);
     assert.equal(typeof stats.counters.qSubAuth, "number");
-    assert.equal((await user.serverInfo())["Clients"], "1");
+    const info = await user.serverInfo();
+    assert.equal(info.clients, 1);
+    assert.deepEqual(info.smp, { subscriptions: 2, subscribedClients: 1, subscribedClientsCount2: 1 });
     await assert.rejects(
       user.clients(),
       (e) => e instanceof RoleRefusedError && /admin password/.test(e.message),
@@ -73,7 +75,7 @@ Deno.test("relay: status, block, unblock and delete a queue", async () => {
     assert.deepEqual(await c.status(sid).then((s) => [s.status, s.blockReason]), ["blocked", "content"]);
     assert.match((await c.unblock(sid)).message, /^ok, queue unblocked/);
     assert.equal((await c.delete(sid)).messagesDeleted, 0);
-    await assert.rejects(c.status(sid), /status: not found \(AUTH\)/);
+    await assert.rejects(c.status(sid), /has no queue with this ID \(it answered AUTH to status\)/);
     await c.save();
   } finally {
     await c.close();
@@ -98,7 +100,7 @@ Deno.test("wrong password, refused connection and XFTP's missing commands are ty
     await assert.rejects(user.command("clients"), UnsupportedCommandError);
     // `stats` is ours on an XFTP server
     assert.equal((await user.stats()).counters.filesCreated, 0);
-    await assert.rejects(user.delete("AAAA"), /delete: not found \(AUTH\)/);
+    await assert.rejects(user.delete("AAAA"), /has no file with this ID \(it answered AUTH to delete\)/);
     await user.close();
   } finally {
     await xftp.close();

@@ -46,10 +46,13 @@ export function fakeSource(): PanelSource & { calls: string[] } {
       act(id, `block ${info.reason}`, { type: "found", status: "blocked", blocking: info }),
     unblock: (id) => act(id, "unblock", { type: "found", status: "active" }),
     delete: (id) => act(id, "delete", { type: "notFound" }),
-    configuration: () => [
-      { section: "AUTH", key: "control_port_admin_password", value: "********" },
-      { section: "STORE_LOG", key: "enable", value: "on" },
-    ],
+    configuration: () => ({
+      path: "/etc/opt/simplex/smp-server.ini",
+      entries: [
+        { section: "AUTH", key: "control_port_admin_password", value: "********" },
+        { section: "STORE_LOG", key: "enable", value: "on" },
+      ],
+    }),
     prometheus: () => "# HELP simplex_smp_queues_created\nsimplex_smp_queues_created 1\n",
   };
 }

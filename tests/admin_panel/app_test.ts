@@ -2,10 +2,12 @@
 import assert from "node:assert/strict";
 import { SECURITY_HEADERS } from "../../admin/panel/app.ts";
 import { LoginLimiter } from "../../admin/panel/auth.ts";
+import { LiveSampler } from "../../admin/panel/samples.ts";
 import {
   ADMIN_PW,
   cookiesOf,
   env,
+  fakeSource,
   form,
   hiddenCsrf,
   login,
@@ -88,6 +90,29 @@ Deno.test("panel: login sets an HttpOnly SameSite=Strict session cookie; Secure 
   assert.match(secure, /Path=\//);
 });
 
+Deno.test("panel: the login page says which password to use, and never a password", async () => {
+  const hint = {
+    type: "ini",
+    file: "/etc/opt/simplex/smp-server.ini",
+    admin: "[ADMIN] admin_password",
+    user: "[AUTH] control_port_user_password",
+  } as const;
+  const { app } = testPanel({ loginHint: hint });
+  for (const res of [await app.request("/login", {}, env()), await loginAttempt(app, "wrong")]) {
+    const html = await res.text();
+    assert.match(
+      html.replaceAll(/<\/?code>/g, ""),
+      /id="login-hint">Log in with a password from \/etc\/opt\/simplex\/smp-server\.ini: \[ADMIN\] admin_password for the admin role, or \[AUTH\] control_port_user_password for the user role/,
+    );
+    assert.doesNotMatch(html, new RegExp(`${ADMIN_PW}|${USER_PW}`));
+  }
+  const serve = testPanel({ loginHint: { type: "controlPort" } }).app;
+  assert.match(
+    (await (await serve.request("/login", {}, env())).text()).replaceAll(/<\/?code>/g, ""),
+    /the control port password that simplex admin serve was started with/,
+  );
+});
+
 Deno.test("panel: a wrong password is 401 and makes no session", async () => {
   const { app } = testPanel();
   const res = await loginAttempt(app, "wrong");
@@ -161,6 +186,68 @@ Deno.test("panel: overview, live, history and metrics for the user role", async 
   assert.match(await get("/static/live.js"), /live\.json/);
 });
 
+Deno.test("panel: the live page charts the last hour of connections, queues and messages, drawn on the server", async () => {
+  const source = fakeSource();
+  const sampler = new LiveSampler([source], { intervalMs: 0 });
+  const { app } = testPanel({ servers: [{ name: "this server", source }], sampler });
+  const t = Date.now();
+  for (const [i, sent] of [[-120, 1], [-60, 5], [-1, 9]]) {
+    sampler.offer(0, {
+      at: new Date(t + i * 1000),
+      values: { clients: 2 + i / 60, qCount: 11, msgSent: sent },
+    });
+  }
+  const { cookie } = await login(app, USER_PW);
+  const html = await (await app.request("/live", { headers: { Cookie: cookie } })).text();
+  const charts = [...html.matchAll(/<figure class="spark" id="chart-0-(\w+)"/g)].map((m) => m[1]);
+  assert.deepEqual(charts, ["clients", "qCount", "msgSent", "msgRecv"]);
+  const line = (key: string) =>
+    new RegExp(`id="chart-0-${key}"[\\s\\S]*?<polyline class="spark-line" points="([^"]*)"`).exec(html)![1];
+  assert.equal(line("clients").split(" ").length, 4, "three readings and the one the page made");
+  assert.match(html, /Connected clients: <\/span><span class="spark-caption">0 to 3, last 2 min<\/span>/);
+  assert.match(
+    html,
+    /Messages sent per minute: <\/span><span class="spark-caption">up to [\d.]+\/min, last 2 min/,
+  );
+  const json = JSON.parse(await (await app.request("/live.json", { headers: { Cookie: cookie } })).text());
+  assert.equal(
+    json.servers[0].charts.qCount.caption,
+    "11, last 2 min",
+    "the script redraws from the same points",
+  );
+  assert.match(json.servers[0].charts.msgSent.points, /^[\d.]+,[\d.]+( [\d.]+,[\d.]+)+$/);
+});
+
+Deno.test("panel: the history page shows today's figures so far, marked as partial", async () => {
+  const source = fakeSource();
+  const midnight = new Date(new Date().toISOString().slice(0, 10) + "T00:00:00Z");
+  const live = source.live;
+  source.live = async () => ({ ...await live(), fromTime: midnight });
+  const { app } = testPanel({ servers: [{ name: "this server", source }] });
+  const { cookie } = await login(app, USER_PW);
+  const html = await (await app.request("/history", { headers: { Cookie: cookie } })).text();
+  const today = /<tr class="partial" id="today-0">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? "";
+  assert.match(
+    today,
+    new RegExp(`${midnight.toISOString().slice(0, 10)} <small>\\(today so far, partial: 00:00 to`),
+  );
+  assert.deepEqual([...today.matchAll(/<td>(\d+)<\/td>/g)].map((m) => Number(m[1])), [17, 5, 0, 11, 42]);
+  assert.match(html, /<g class="partial"><title>[^<]*\(today so far\)/, "today's bars are drawn apart");
+  assert.match(html, /2026-11-22/, "after the logged days");
+});
+
+Deno.test("panel: today's row counts from the panel's first reading when the counters began before midnight", async () => {
+  const { app } = testPanel();
+  const { cookie } = await login(app, USER_PW);
+  const html = await (await app.request("/history", { headers: { Cookie: cookie } })).text();
+  const today = /<tr class="partial" id="today-0">([\s\S]*?)<\/tr>/.exec(html)?.[1] ?? "";
+  assert.deepEqual(
+    [...today.matchAll(/<td>(\d+)<\/td>/g)].map((m) => Number(m[1])),
+    [0, 0, 0, 11, 42],
+    "nothing counted yet since the first reading; the gauges as they are",
+  );
+});
+
 Deno.test("panel: the configuration page is admin-only and masks secrets", async () => {
   const { app } = testPanel();
   const user = await login(app, USER_PW);
@@ -172,6 +259,12 @@ Deno.test("panel: the configuration page is admin-only and masks secrets", async
   assert.match(html, /control_port_admin_password/);
   assert.doesNotMatch(html, new RegExp(ADMIN_PW));
   assert.match(html, /\*\*\*\*\*\*\*\*/);
+  assert.match(
+    html,
+    /<code class="ini-path">\/etc\/opt\/simplex\/smp-server\.ini<\/code>/,
+    "the file's path",
+  );
+  assert.deepEqual([...html.matchAll(/<h3[^>]*>\[(\w+)\]<\/h3>/g)].map((m) => m[1]), ["AUTH", "STORE_LOG"]);
 });
 
 Deno.test("panel: /metrics takes a bearer token when one is configured", async () => {
@@ -212,6 +305,33 @@ Deno.test("panel: look up, then block with a reason only after confirming, then 
   );
   assert.match(await unblocked.text(), /Queue unblocked/);
   assert.deepEqual(source.calls, ["block content", "unblock"]);
+});
+
+Deno.test("panel: after a lookup only the action that applies is offered: Block, or Unblock when blocked", async () => {
+  const { app } = testPanel();
+  const user = await login(app, USER_PW);
+  const forms = async (cookie: string) => {
+    const html = await (await app.request(`/moderation?id=${QUEUE}`, { headers: { Cookie: cookie } })).text();
+    return [...html.matchAll(/<form method="post" action="\/moderation\/(\w+)"/g)].map((m) => m[1]);
+  };
+  assert.deepEqual(await forms(user.cookie), ["block"], "active, and the user role cannot delete a queue");
+  const admin = await login(app, ADMIN_PW);
+  assert.deepEqual(await forms(admin.cookie), ["block", "delete"]);
+  await app.request("/moderation/block", form({ csrf: admin.csrf, id: QUEUE, confirm: "yes" }, admin.cookie));
+  assert.deepEqual(await forms(admin.cookie), ["unblock", "delete"]);
+  await app.request(
+    "/moderation/unblock",
+    form({ csrf: admin.csrf, id: QUEUE, confirm: "yes" }, admin.cookie),
+  );
+  assert.deepEqual(await forms(user.cookie), ["block"]);
+});
+
+Deno.test("panel: the ID box is sized for a 44-character base64url ID", async () => {
+  const { app } = testPanel();
+  const { cookie } = await login(app, USER_PW);
+  const html = await (await app.request("/moderation", { headers: { Cookie: cookie } })).text();
+  assert.match(html, /<input name="id" class="id" value="" size="44"/);
+  assert.match(await (await app.request("/static/panel.css")).text(), /input\.id\{[^}]*width:46ch/);
 });
 
 Deno.test("panel: deleting a queue needs the admin role and a confirmation", async () => {

@@ -1,6 +1,7 @@
 /** The panel's in-process source over a real relay: figures, moderation the client feels, masked config. */
 import assert from "node:assert/strict";
-import { parseDailyLog, relayPanelSource } from "../../relay/panel_source.ts";
+import { parseDailyLog, relayConfigEntries, relayPanelSource } from "../../relay/panel_source.ts";
+import { keysRead } from "./_ini_keys.ts";
 import { MASKED } from "../../core/server/panel_source.ts";
 import { parseRelayConfig } from "../../relay/config.ts";
 import { dailyStatsLine } from "../../relay/metrics.ts";
@@ -56,17 +57,18 @@ Deno.test("relay panel source: overview, live figures, Prometheus text and moder
   }
 });
 
-Deno.test("relay panel source: the configuration masks every password", async () => {
+Deno.test("relay panel source: the configuration names smp-server.ini and masks every password", async () => {
   const config = parseRelayConfig(INI, { cfgDir: "/c", logDir: "/l" });
   const h = await startRelay();
   try {
-    const entries = await relayPanelSource({
+    const { path, entries } = await relayPanelSource({
       relay: h.relay,
       store: h.store,
       config,
       keyHash: relayIdentity.keyHash,
     })
       .configuration!();
+    assert.equal(path, "/c/smp-server.ini");
     const text = JSON.stringify(entries);
     assert.doesNotMatch(text, /createpw|adminpw/);
     const value = (key: string) => entries.find((e) => e.key === key)?.value;
@@ -82,6 +84,29 @@ Deno.test("relay panel source: the configuration masks every password", async ()
   } finally {
     await h.close();
   }
+});
+
+/** An INI file that turns on every optional part, so that the relay reads every key it knows. */
+const FULL_INI = `${INI}[INACTIVE_CLIENTS]\ndisconnect = on\n[WEB]\nstatic_path = /w\nhttp = 8000\n` +
+  `[PROXY]\nsocks_proxy = localhost:9050\nown_server_domains = a.example,b.example\n` +
+  `[ADMIN]\nport = 5225\nadmin_password = panelpw\nmetrics_token = tokenpw\n`;
+
+Deno.test("relay panel source: the configuration page has every key the relay reads, as it reads them", () => {
+  const read = keysRead(() => parseRelayConfig(FULL_INI, { cfgDir: "/c", logDir: "/l" }));
+  const entries = relayConfigEntries(parseRelayConfig(FULL_INI, { cfgDir: "/c", logDir: "/l" }));
+  assert.deepEqual(
+    [...read].filter((k) => !entries.some((e) => `${e.section}.${e.key}` === k)),
+    [],
+    "keys the relay reads that the page leaves out",
+  );
+  const value = (section: string, key: string) =>
+    entries.find((e) => e.section === section && e.key === key)?.value;
+  assert.equal(value("STORE_LOG", "expire_messages_days"), "21", "a default, filled in");
+  assert.equal(value("PROXY", "socks_proxy"), "localhost:9050");
+  assert.equal(value("PROXY", "own_server_domains"), "a.example,b.example");
+  assert.equal(value("WEB", "http"), "8000");
+  assert.equal(value("ADMIN", "admin_password"), MASKED);
+  assert.doesNotMatch(JSON.stringify(entries), /panelpw|tokenpw|createpw|adminpw/);
 });
 
 Deno.test("relay panel source: the daily history reads the daily stats log's lines", async () => {

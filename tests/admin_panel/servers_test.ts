@@ -4,7 +4,6 @@
  * ones `simplex admin stats` prints.
  */
 import assert from "node:assert/strict";
-import { type AdminIo, runAdminCommand } from "../../admin/cli.ts";
 import { startServe } from "../../admin/serve_command.ts";
 import { encodeBase64Url } from "../../core/encoding/base64.ts";
 import { createQueue, errType, text } from "../relay/_harness.ts";
@@ -13,22 +12,11 @@ import { createChunk, downloadChunk, errorOf, makeChunk, uploadChunk } from "../
 import {
   ADMIN_PASSWORD,
   closedAddress,
+  runAdmin,
   startTestRelay,
   startTestXftp,
   USER_PASSWORD,
 } from "../admin_cli/_servers.ts";
-
-async function admin(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [], err: string[] = [];
-  const io: AdminIo = {
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    env: () => undefined,
-    promptPassword: () => Promise.resolve(undefined),
-  };
-  const code = await runAdminCommand(args, io);
-  return { code, out: out.join("\n"), err: err.join("\n") };
-}
 
 /** Logs in through the login form, as a browser does; returns the session cookie and CSRF token. */
 async function login(origin: string, password: string): Promise<{ cookie: string; csrf: string }> {
@@ -66,7 +54,7 @@ async function post(origin: string, path: string, cookie: string, fields: Record
 }
 
 async function statsFigures(controlAddress: string): Promise<Record<string, number>> {
-  const r = await admin(["stats", "--server", controlAddress, "--password", USER_PASSWORD, "--json"]);
+  const r = await runAdmin(["stats", "--server", controlAddress, "--password", USER_PASSWORD, "--json"]);
   assert.equal(r.code, 0, r.err);
   return JSON.parse(r.out).figures;
 }
@@ -79,6 +67,11 @@ Deno.test("XFTP server with [ADMIN]: the panel's figures are admin stats' figure
     const ids = await createChunk(c, chunk);
     assert.equal(errorOf(await uploadChunk(c, ids.senderId, chunk)), "OK");
     const origin = xftp.panelOrigin!;
+    assert.match(
+      (await (await fetch(`${origin}/login`)).text()).replaceAll(/<\/?code>/g, ""),
+      /a password from \/[^:]*\/file-server\.ini: \[AUTH\] control_port_admin_password for the admin role, or \[AUTH\] control_port_user_password/,
+      "the login page names the INI file's keys",
+    );
     const { cookie, csrf } = await login(origin, USER_PASSWORD);
     const live = JSON.parse((await get(origin, "/live.json", cookie)).body);
     assert.equal(live.servers[0].kind, "xftp");
@@ -86,7 +79,7 @@ Deno.test("XFTP server with [ADMIN]: the panel's figures are admin stats' figure
     assert.equal(live.servers[0].values.filesSize, chunk.bytes.length);
     assert.equal(live.servers[0].values.clients, 1);
     assert.deepEqual(await statsFigures(xftp.controlAddress), live.servers[0].values);
-    const table = await admin(["stats", "--server", xftp.controlAddress, "--password", USER_PASSWORD]);
+    const table = await runAdmin(["stats", "--server", xftp.controlAddress, "--password", USER_PASSWORD]);
     assert.match(table.out, /^Stored bytes\s+64 KB$/m);
 
     const overview = (await get(origin, "/", cookie)).body;
@@ -134,6 +127,10 @@ Deno.test("admin serve: one panel over a relay's and an XFTP server's control po
   try {
     assert.equal(serve.role, "admin");
     const origin = `http://127.0.0.1:${serve.panel.port}`;
+    assert.match(
+      (await (await fetch(`${origin}/login`)).text()).replaceAll(/<\/?code>/g, ""),
+      /the control port password that simplex admin serve was started with/,
+    );
     const rcv = await relay.connect();
     const snd = await relay.connect();
     const q = await createQueue(rcv);
@@ -229,7 +226,7 @@ Deno.test("admin serve: a server that goes away spoils only its own part of the 
 Deno.test("admin serve: a wrong password, a port of the other kind and a closed port are clear errors", async () => {
   const relay = await startTestRelay();
   try {
-    const wrong = await admin([
+    const wrong = await runAdmin([
       "serve",
       "--relay",
       relay.controlAddress,
@@ -239,8 +236,8 @@ Deno.test("admin serve: a wrong password, a port of the other kind and a closed 
       "0",
     ]);
     assert.equal(wrong.code, 1);
-    assert.match(wrong.err, /wrong control port password/);
-    const kind = await admin([
+    assert.match(wrong.err, /refused the password/);
+    const kind = await runAdmin([
       "serve",
       "--xftp",
       relay.controlAddress,
@@ -251,7 +248,7 @@ Deno.test("admin serve: a wrong password, a port of the other kind and a closed 
     ]);
     assert.equal(kind.code, 1);
     assert.match(kind.err, /an SMP relay's control port: give it with --relay/);
-    const closed = await admin([
+    const closed = await runAdmin([
       "serve",
       "--relay",
       closedAddress(),
@@ -261,8 +258,11 @@ Deno.test("admin serve: a wrong password, a port of the other kind and a closed 
       "0",
     ]);
     assert.equal(closed.code, 1);
-    assert.match(closed.err, /connection refused/);
-    const none = await admin(["serve", "--password", ADMIN_PASSWORD]);
+    assert.match(
+      closed.err,
+      /^simplex admin serve: the control port at 127\.0\.0\.1:\d+ refused the connection/,
+    );
+    const none = await runAdmin(["serve", "--password", ADMIN_PASSWORD]);
     assert.equal(none.code, 2);
     assert.match(none.err, /serve needs --relay HOST:PORT or --xftp HOST:PORT/);
   } finally {
