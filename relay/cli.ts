@@ -16,8 +16,7 @@ import {
   rotateCertificate,
   type ServerNames,
 } from "../core/server/server_command.ts";
-import { decodeBase64Url, encodeBase64Url } from "../core/encoding/base64.ts";
-import { encodeServerAddress } from "../core/smp/address.ts";
+import { encodeBase64Url } from "../core/encoding/base64.ts";
 import { randomBytes } from "../core/crypto/keys.ts";
 import { describeCryptoBackends } from "../core/crypto/mod.ts";
 import { loadServerIdentity } from "../core/server/identity_files.ts";
@@ -29,6 +28,7 @@ import {
   DEFAULT_SMP_PORT,
   INI_FILE,
   parseRelayConfig,
+  relayAddress,
   type RelayConfig,
   relayIniContent,
   type RelayPaths,
@@ -161,7 +161,7 @@ export async function initRelay(paths: RelayPaths, o: InitOptions, out: Out): Pr
   // the file holds the queue-creation and control-port passwords
   await Deno.writeTextFile(iniPath, text, { mode: 0o600, createNew: true });
   await writeRelayInfoPage(parseRelayConfig(text, paths, iniPath), fp, out);
-  const address = serverAddress(fp, o.password, o.host, o.ports);
+  const address = relayAddress(fp, o.host, o.ports, o.password);
   out(`Server initialized, configuration: ${iniPath}`);
   out(`Fingerprint: ${fp}`);
   out(`Server address: ${address}`);
@@ -170,16 +170,6 @@ export async function initRelay(paths: RelayPaths, o: InitOptions, out: Out): Pr
   }
   out(`Keep ${paths.cfgDir}/ca.key offline once the server runs; it is only needed by "simplex relay cert".`);
   return address;
-}
-
-export function serverAddress(
-  fp: string,
-  password: string | undefined,
-  host: string,
-  ports: readonly number[],
-): string {
-  const port = ports.length > 0 && ports[0] !== DEFAULT_SMP_PORT ? ports[0] : undefined;
-  return encodeServerAddress({ keyHash: decodeBase64Url(fp), hosts: [host], port, basicAuth: password });
 }
 
 async function loadConfig(paths: RelayPaths): Promise<RelayConfig> {
@@ -195,7 +185,7 @@ export async function startRelay(paths: RelayPaths, out: Out, startPanel?: Panel
   const { fp, identity } = await loadServerIdentity(paths.cfgDir, '"simplex relay cert"');
   const running = await startRelayServer({ config, identity, log: out, startPanel });
   out(`Fingerprint: ${fp}`);
-  out(`Server address: ${serverAddress(fp, config.createPassword, config.host, config.ports)}`);
+  out(`Server address: ${relayAddress(fp, config.host, config.ports, config.createPassword)}`);
   if (running.controlPort !== undefined) out(`Control port: 127.0.0.1:${running.controlPort}`);
   if (running.panel) out(`Web panel: ${panelUrl(running.panel, config.panel?.certFile !== undefined)}`);
   for (const line of describeCryptoBackends()) out(line);

@@ -4,6 +4,8 @@
  */
 import { DEFAULT_PROXY_CLIENT_CONCURRENCY } from "./relay.ts";
 import { Ini, IniError, type IniSchema } from "../core/config/ini.ts";
+import { decodeBase64Url } from "../core/encoding/base64.ts";
+import { encodeServerAddress } from "../core/smp/address.ts";
 import {
   controlPortWarnings,
   REFERENCE_DATABASE_KEYS,
@@ -124,6 +126,25 @@ const IGNORED_REFERENCE_KEYS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(REFERENCE_DATABASE_KEYS.map((k) => [`STORE_LOG.${k}`, SQLITE])),
   "TRANSPORT.websockets": "WebSocket transport is not served (it is deprecated in the reference)",
 };
+
+/**
+ * The address clients put in their apps: `smp://fingerprint[:password]@host[:port]`, the port
+ * given when the first one served is not the default.
+ */
+export function relayAddress(
+  fingerprint: string,
+  host: string,
+  ports: readonly number[],
+  password?: string,
+): string {
+  const port = ports.length > 0 && ports[0] !== DEFAULT_SMP_PORT ? ports[0] : undefined;
+  return encodeServerAddress({
+    keyHash: decodeBase64Url(fingerprint),
+    hosts: [host],
+    port,
+    basicAuth: password,
+  });
+}
 
 const BASIC_AUTH = /^[\x21-\x7e]+$/;
 

@@ -21,7 +21,7 @@ import {
   webEntries,
 } from "../core/server/panel_source.ts";
 import type { RelayConfig } from "./config.ts";
-import { DEFAULT_SMP_PORT, INI_FILE } from "./config.ts";
+import { INI_FILE, relayAddress } from "./config.ts";
 import type { ControlTarget } from "./control.ts";
 import { relayControlTarget, relayGauges } from "./control_target.ts";
 import { renderPrometheus, type SocketCounts, STATS_DAILY_FILE, statsSnapshot } from "./metrics.ts";
@@ -102,16 +102,11 @@ export function relayOverview(relay: Relay, config: RelayConfig, keyHash: Uint8A
     kind: "smp",
     version: VERSION,
     startedAt: relay.stats.startedAt,
-    serverAddress: panelServerAddress(fingerprint, config.host, config.ports),
+    serverAddress: relayAddress(fingerprint, config.host, config.ports),
     fingerprint,
     storage: config.persistence ? "persistent" : "memory",
     creation: !config.newQueues ? "closed" : config.createPassword ? "password" : "open",
   };
-}
-
-export function panelServerAddress(fingerprint: string, host: string, ports: readonly number[]): string {
-  const port = ports.length > 0 && ports[0] !== DEFAULT_SMP_PORT ? `:${ports[0]}` : "";
-  return `smp://${fingerprint}@${host}${port}`;
 }
 
 /**

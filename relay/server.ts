@@ -16,10 +16,10 @@ export const MESSAGES_LOG_FILE = "smp-server-messages.log";
 import { startControlPort } from "./control.ts";
 import { relayControlTarget, relayGauges, type SocketCounter } from "./control_target.ts";
 import { restoreStatsBackup, saveStatsBackup, startMetricsFiles } from "./metrics.ts";
-import type { RelayConfig } from "./config.ts";
+import { relayAddress, type RelayConfig } from "./config.ts";
 import { RelayProxy } from "./proxy.ts";
 import type { PanelStarter, RunningPanel } from "../core/server/panel_source.ts";
-import { panelServerAddress, relayOverview, relayPanelSource } from "./panel_source.ts";
+import { relayOverview, relayPanelSource } from "./panel_source.ts";
 import { serveHttp1, serveStaticSite } from "../core/server/static_site.ts";
 import { writeInfoPage } from "../core/server/info_page.ts";
 import { readCertificateChainFile } from "../core/x509/files.ts";
@@ -253,7 +253,7 @@ export async function writeRelayInfoPage(
 ) {
   const dir = config.web.staticPath;
   if (!dir) return;
-  const address = panelServerAddress(fingerprint, config.host, config.ports);
+  const address = relayAddress(fingerprint, config.host, config.ports);
   const r = await writeInfoPage(dir, { kind: "smp", address, information: config.information });
   if (r !== "unchanged") log(`Information page: ${dir}/index.html${r === "kept" ? " (yours, kept)" : ""}`);
 }
